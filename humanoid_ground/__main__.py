@@ -1,0 +1,5 @@
+import sys
+
+from humanoid_ground.cli import main
+
+sys.exit(main())

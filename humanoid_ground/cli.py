@@ -1,0 +1,283 @@
+"""``hground`` — the command line.
+
+Sub-commands::
+
+    hground robots list [--format json]
+    hground robots show NAME
+    hground robots check NAME|CARD.yaml [--format json] [--quick]
+    hground robots register CARD.yaml [--force]
+    hground robots unregister NAME
+
+Every user error is one line on stderr and exit code 2; ``--debug`` shows the traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from typing import Sequence
+
+from humanoid_ground import __version__
+from humanoid_ground.errors import HGroundError
+
+EXIT_FAIL, EXIT_USAGE = 1, 2
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else 160  # pipes and CI logs: wide enough not to fold tables
+    return Console(stderr=stderr, highlight=False, width=width)
+
+
+# --- robots -------------------------------------------------------------------------------------
+
+def _robot_row(card) -> dict:
+    from humanoid_ground.robots import load_asset
+
+    asset = load_asset(card)
+    ref = card.source.ref
+    return {
+        "name": card.name, "vendor": card.vendor, "model": card.model, "dof": asset.dof,
+        "arms": len(card.arms), "hands": card.has_hands,
+        "source": f"{ref.package}:{ref.path}" if ref.package else str(ref.file),
+        "format": card.source.kind, "license": card.license, "builtin": card.builtin,
+        "mass_kg": round(asset.total_mass, 2),
+    }
+
+
+def cmd_robots_list(args) -> int:
+    from humanoid_ground.robots import all_cards
+
+    cards = all_cards()
+    rows = []
+    with _progress(f"loading {len(cards)} robots", enabled=args.format != "json") as step:
+        for c in cards:
+            step(c.name)
+            rows.append(_robot_row(c))
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+        return 0
+    from rich.table import Table
+
+    t = Table(title="humanoid-ground robots")
+    for col in ("name", "vendor", "model", "dof", "arms", "hands", "format", "license", "origin"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["name"], r["vendor"], r["model"], str(r["dof"]), str(r["arms"]), "yes" if r["hands"] else "no",
+                  r["format"], r["license"], "built-in" if r["builtin"] else "registered")
+    _console().print(t)
+    return 0
+
+
+def cmd_robots_show(args) -> int:
+    from humanoid_ground.robots import get_card, load_asset
+
+    card = get_card(args.name)
+    asset = load_asset(card)
+    if args.format == "json":
+        print(json.dumps({"card": card.model_dump(mode="json", exclude_none=True), "joints": [j.__dict__ for j in asset.joints],
+                          "links": asset.links, "warnings": asset.warnings, "model_hash": asset.model_hash}, indent=2))
+        return 0
+    from rich.table import Table
+
+    con = _console()
+    con.print(f"[bold]{card.name}[/bold] — {card.vendor} {card.model} ({card.license})")
+    if card.description:
+        con.print(card.description)
+    con.print(f"source: {card.source.kind} {card.source.ref.package or ''} {card.source.ref.path or card.source.ref.file}")
+    con.print(f"asset: {asset.urdf_path}  (model hash {asset.model_hash})")
+    con.print(f"mass {asset.total_mass:.2f} kg, {asset.dof} movable joints, {len(asset.links)} links, collision model '{card.collision}'")
+    roles = Table(title="canonical roles")
+    roles.add_column("role")
+    roles.add_column("mapping")
+    roles.add_row("base_link", f"{card.base_link} (standing height {card.standing_height} m)")
+    roles.add_row("torso_link", card.torso_link)
+    hc = card.head_camera
+    roles.add_row("head_camera", f"{hc.link} xyz={list(hc.xyz)} rpy={list(hc.rpy)} fov={hc.fov}")
+    for side, arm in card.arms.items():
+        g = arm.grasp.type + (f" ({len(arm.grasp.joints)} finger joints)" if arm.grasp.joints else "")
+        roles.add_row(f"arm {side}", f"{len(arm.joints)} joints -> {arm.ee_link}, tcp {list(arm.tcp_xyz)}, grasp {g}")
+    if card.head_joints:
+        roles.add_row("head", f"yaw={card.head_joints.yaw} pitch={card.head_joints.pitch}")
+    for side, js in (card.legs or {}).items():
+        roles.add_row(f"leg {side}", ", ".join(js))
+    con.print(roles)
+    jt = Table(title="joints")
+    for col in ("joint", "type", "parent -> child", "lower", "upper", "effort", "default"):
+        jt.add_column(col)
+    for j in asset.joints:
+        if not j.movable:
+            continue
+        jt.add_row(j.name, j.type, f"{j.parent} -> {j.child}", _f(j.lower), _f(j.upper), f"{j.effort:g}",
+                   _f(card.default_pose.get(j.name, 0.0)))
+    con.print(jt)
+    lt = Table(title="links")
+    lt.add_column("link")
+    lt.add_column("mass kg")
+    for name, d in asset.links.items():
+        lt.add_row(name, f"{d['mass']:.4g}" + (" (placeholder)" if d.get("placeholder") else ""))
+    con.print(lt)
+    for w in asset.warnings:
+        con.print(f"[yellow]warning[/yellow]: {w}")
+    return 0
+
+
+def _f(x) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def _run_check(target: str, fmt: str, quick: bool):
+    from humanoid_ground.robots import check_robot, get_card
+
+    card = get_card(target)
+    with _progress(f"checking {card.name}", enabled=fmt != "json") as step:
+        rep = check_robot(card, progress=step, physics=not quick)
+    return card, rep
+
+
+def _print_report(rep, fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(rep.to_dict(), indent=2))
+        return
+    con = _console()
+    colour = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
+    con.print(f"[bold]robot check: {rep.robot}[/bold]")
+    for c in rep.checks:
+        con.print(f"  [{colour[c.status]}]{c.status.upper():4}[/{colour[c.status]}]  {c.name:20} {c.detail}")
+    con.print(f"[bold]{'OK' if rep.ok else 'FAILED'}[/bold]: " + ", ".join(f"{k}={v}" for k, v in rep.summary.items() if k != "urdf"))
+
+
+def _role_failure(rep, card) -> str | None:
+    c = rep.get("roles")
+    if c is not None and c.status == "fail":
+        first = c.detail.split("; ")[0]
+        return f"{card.card_path or card.name}: {first}; fix the card"
+    return None
+
+
+def cmd_robots_check(args) -> int:
+    card, rep = _run_check(args.target, args.format, args.quick)
+    _print_report(rep, args.format)
+    bad_role = _role_failure(rep, card)
+    if bad_role:
+        raise HGroundError(bad_role)
+    return 0 if rep.ok else EXIT_FAIL
+
+
+def cmd_robots_register(args) -> int:
+    from humanoid_ground.robots import load_card, register
+
+    card = load_card(args.card)
+    _, rep = _run_check(args.card, args.format, args.quick)
+    _print_report(rep, args.format)
+    bad_role = _role_failure(rep, card)
+    if bad_role:
+        raise HGroundError(bad_role + " (nothing was registered)")
+    if not rep.ok:
+        failed = [c.name for c in rep.checks if c.status == "fail"]
+        print(f"hground: {args.card}: validation failed ({', '.join(failed)}); nothing was registered", file=sys.stderr)
+        return EXIT_FAIL
+    dest = register(card, overwrite=args.force)
+    if args.format != "json":
+        _console().print(f"registered [bold]{card.name}[/bold] -> {dest}; use it anywhere as robot={card.name}")
+    return 0
+
+
+def cmd_robots_unregister(args) -> int:
+    from humanoid_ground.robots import unregister
+
+    path = unregister(args.name)
+    print(f"unregistered {args.name} (removed {path})")
+    return 0
+
+
+# --- plumbing -----------------------------------------------------------------------------------
+
+class _progress:
+    """A transient status line (rich) on stderr; silent in CI or when disabled."""
+
+    def __init__(self, title: str, enabled: bool = True):
+        self.enabled = enabled and os.environ.get("CI", "").lower() not in ("1", "true") and sys.stderr.isatty()
+        self.title = title
+        self._status = None
+
+    def __enter__(self):
+        if self.enabled:
+            self._status = _console(stderr=True).status(self.title)
+            self._status.__enter__()
+
+        def step(what: str) -> None:
+            if self._status is not None:
+                self._status.update(f"{self.title}: {what}")
+
+        return step
+
+    def __exit__(self, *exc):
+        if self._status is not None:
+            self._status.__exit__(*exc)
+        return False
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="hground", description="humanoid-ground: multi-brand humanoid assembly and inspection training ground")
+    ap.add_argument("--version", action="version", version=f"humanoid-ground {__version__}")
+    ap.add_argument("--debug", action="store_true", help="show tracebacks and PyBullet's own output")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    rob = sub.add_parser("robots", help="list, inspect, validate and register robots")
+    rs = rob.add_subparsers(dest="action", metavar="ACTION")
+    p = rs.add_parser("list", help="all robots usable by name")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_robots_list)
+    p = rs.add_parser("show", help="a robot's card, joints, masses and canonical roles")
+    p.add_argument("name")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_robots_show)
+    p = rs.add_parser("check", help="validate a robot (by name or card file) and print a report")
+    p.add_argument("target", metavar="NAME|CARD.yaml")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--quick", action="store_true", help="skip the simulated hold and stand checks")
+    p.set_defaults(func=cmd_robots_check)
+    p = rs.add_parser("register", help="validate a card and add it to the user registry")
+    p.add_argument("card", metavar="CARD.yaml")
+    p.add_argument("--force", action="store_true", help="replace a registered robot of the same name")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--quick", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_robots_register)
+    p = rs.add_parser("unregister", help="remove a registered robot")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_robots_unregister)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        (ap if args.command is None else ap._subparsers._group_actions[0].choices[args.command]).print_help()  # type: ignore[union-attr]
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except HGroundError as err:
+        if args.debug:
+            raise
+        print(f"hground: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("hground: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `hground robots list | head`
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

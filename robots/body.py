@@ -1,0 +1,191 @@
+"""A robot asset spawned in a PyBullet client: name -> index maps, self-collision filter, PD drive.
+
+Joint drive: PyBullet's implicit position motor (stable at any time step, even for 20 g finger
+links) with the torque capped at the joint's effort limit. The card's physical PD gains set the
+motor's behaviour in the inertia-free limit of PD control: the motor tracks the joint velocity
+``(kp / kd) * error``, i.e. PyBullet ``positionGain = dt * kp / kd`` and ``velocityGain = 1``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+import numpy as np
+
+from humanoid_ground.errors import HGroundError
+
+from ._pybullet import p, quiet_stdout
+
+if TYPE_CHECKING:
+    from .asset import JointInfo, RobotAsset
+    from .card import RobotCard
+
+LOAD_FLAGS = p.URDF_USE_INERTIA_FROM_FILE | p.URDF_USE_SELF_COLLISION | p.URDF_MAINTAIN_LINK_ORDER
+
+
+def _load(urdf: Path, cid: int, pos, orn, fixed: bool, log: list[str] | None = None) -> int:
+    with quiet_stdout(log):
+        body = p.loadURDF(str(urdf), basePosition=list(pos), baseOrientation=list(orn), useFixedBase=fixed,
+                          flags=LOAD_FLAGS, physicsClientId=cid)
+    if body < 0:
+        raise HGroundError(f"{urdf}: PyBullet could not load the processed URDF; run 'hground robots check' for details")
+    return body
+
+
+def _index_maps(body: int, cid: int, root_link: str) -> tuple[dict[str, int], dict[str, int]]:
+    joints, links = {}, {root_link: -1}
+    for i in range(p.getNumJoints(body, physicsClientId=cid)):
+        info = p.getJointInfo(body, i, physicsClientId=cid)
+        joints[info[1].decode()] = i
+        links[info[12].decode()] = i
+    return joints, links
+
+
+def _rigid_groups(joints: Iterable["JointInfo"], root_link: str) -> dict[str, str]:
+    """Map each link to the link that heads its rigid group (links welded by fixed joints share one)."""
+    parent = {j.child: (j.parent, j.type) for j in joints}
+    group: dict[str, str] = {}
+
+    def head(link: str) -> str:
+        if link in group:
+            return group[link]
+        cur = link
+        while cur in parent and parent[cur][1] == "fixed":
+            cur = parent[cur][0]
+        group[link] = cur
+        return cur
+
+    for lk in list(parent) + [root_link]:
+        head(lk)
+    return group
+
+
+def adjacent_pairs(joints: Sequence["JointInfo"], root_link: str) -> set[frozenset[str]]:
+    """Pairs of links that are rigidly welded or joined by one movable joint (between rigid groups)."""
+    group = _rigid_groups(joints, root_link)
+    members: dict[str, list[str]] = {}
+    for lk, g in group.items():
+        members.setdefault(g, []).append(lk)
+    pairs: set[frozenset[str]] = set()
+    for mem in members.values():
+        for a, b in combinations(mem, 2):
+            pairs.add(frozenset((a, b)))
+    for j in joints:
+        if j.type == "fixed":
+            continue
+        ga, gb = group[j.parent], group[j.child]
+        for a in members[ga]:
+            for b in members[gb]:
+                pairs.add(frozenset((a, b)))
+    return pairs
+
+
+def compute_collision_filter(urdf: Path, card: "RobotCard", joints: Sequence["JointInfo"], root_link: str,
+                             margin: float = 0.002) -> list[list[str]]:
+    """Link pairs to exclude from self-collision: adjacent links, plus pairs touching in the default pose."""
+    from ._pybullet import new_client
+
+    cid = new_client()
+    try:
+        body = _load(urdf, cid, (0, 0, 2.0), (0, 0, 0, 1), True)
+        jmap, lmap = _index_maps(body, cid, root_link)
+        for name, q in card.default_pose.items():
+            if name in jmap:
+                p.resetJointState(body, jmap[name], q, physicsClientId=cid)
+        pairs = adjacent_pairs(joints, root_link)
+        names = {v: k for k, v in lmap.items()}
+        p.performCollisionDetection(physicsClientId=cid)
+        for c in p.getClosestPoints(body, body, margin, physicsClientId=cid) or []:
+            a, b = names.get(c[3]), names.get(c[4])
+            if a and b and a != b:
+                pairs.add(frozenset((a, b)))
+        return sorted(sorted(pr) for pr in pairs)
+    finally:
+        p.disconnect(physicsClientId=cid)
+
+
+@dataclass
+class JointDrive:
+    index: np.ndarray  # pybullet joint indices of the movable joints, in asset order
+    position_gain: np.ndarray
+    velocity_gain: np.ndarray
+    force: np.ndarray
+
+
+class RobotBody:
+    """One robot in one PyBullet client.
+
+    :param asset: the processed robot.
+    :param cid: PyBullet client id.
+    :param base_pos: base position (m); the default stands the robot at its ``standing_height``.
+    :param fixed_base: hold the base in place (bench work) instead of a floating base.
+    :param dt: physics time step, used to map the card's PD gains to PyBullet's motor.
+    """
+
+    def __init__(self, asset: "RobotAsset", cid: int, base_pos=None, base_orn=(0, 0, 0, 1),
+                 fixed_base: bool = True, dt: float = 0.002):
+        self.asset, self.card, self.cid = asset, asset.card, cid
+        if base_pos is None:
+            base_pos = (0.0, 0.0, self.card.standing_height)
+        self.load_log: list[str] = []
+        self.id = _load(asset.urdf_path, cid, base_pos, base_orn, fixed_base, self.load_log)
+        self.fixed_base = fixed_base
+        self.joint_index, self.link_index = _index_maps(self.id, cid, asset.root_link)
+        mov = asset.movable_joints
+        self.joint_names = [j.name for j in mov]
+        self.q_index = np.array([self.joint_index[n] for n in self.joint_names], dtype=int)
+        self.lower = np.array([j.lower if j.lower is not None else -np.pi for j in mov])
+        self.upper = np.array([j.upper if j.upper is not None else np.pi for j in mov])
+        self.default_q = np.array([self.card.default_pose.get(n, 0.0) for n in self.joint_names])
+        self.default_q = np.clip(self.default_q, self.lower, self.upper)
+        for a, b in asset.filter_pairs:
+            if a in self.link_index and b in self.link_index:
+                p.setCollisionFilterPair(self.id, self.id, self.link_index[a], self.link_index[b], 0, physicsClientId=cid)
+        kp_kd = np.array([self.card.pd.gains(n) for n in self.joint_names]).reshape(-1, 2)
+        effort = np.array([max(j.effort, 1e-3) for j in mov])
+        self.drive = JointDrive(
+            index=self.q_index,
+            position_gain=np.clip(dt * kp_kd[:, 0] / kp_kd[:, 1], 1e-4, 1.0),
+            velocity_gain=np.ones(len(mov)),
+            force=effort,
+        )
+        # PyBullet's default velocity motors would fight torque control: switch them off first
+        p.setJointMotorControlArray(self.id, self.q_index.tolist(), p.VELOCITY_CONTROL, forces=[0.0] * len(mov), physicsClientId=cid)
+        self.reset_pose(self.default_q)
+
+    @property
+    def dof(self) -> int:
+        return len(self.joint_names)
+
+    def reset_pose(self, q: np.ndarray, base_pos=None, base_orn=None) -> None:
+        """Teleport joints (zero velocity) and optionally the base; targets follow."""
+        for i, qi in zip(self.q_index.tolist(), np.asarray(q, dtype=float).tolist()):
+            p.resetJointState(self.id, i, qi, 0.0, physicsClientId=self.cid)
+        if base_pos is not None:
+            p.resetBasePositionAndOrientation(self.id, list(base_pos), list(base_orn or (0, 0, 0, 1)), physicsClientId=self.cid)
+            p.resetBaseVelocity(self.id, [0, 0, 0], [0, 0, 0], physicsClientId=self.cid)
+        self.set_targets(q)
+
+    def set_targets(self, q: np.ndarray) -> None:
+        """Command joint position targets for every movable joint (asset order)."""
+        d = self.drive
+        p.setJointMotorControlArray(
+            self.id, d.index.tolist(), p.POSITION_CONTROL, targetPositions=np.asarray(q, dtype=float).tolist(),
+            targetVelocities=[0.0] * len(d.index), forces=d.force.tolist(), positionGains=d.position_gain.tolist(),
+            velocityGains=d.velocity_gain.tolist(), physicsClientId=self.cid)
+
+    def joint_state(self) -> tuple[np.ndarray, np.ndarray]:
+        st = p.getJointStates(self.id, self.q_index.tolist(), physicsClientId=self.cid)
+        return np.array([s[0] for s in st]), np.array([s[1] for s in st])
+
+    def base_pose(self) -> tuple[np.ndarray, np.ndarray]:
+        pos, orn = p.getBasePositionAndOrientation(self.id, physicsClientId=self.cid)
+        return np.array(pos), np.array(orn)
+
+    def self_contacts(self) -> list[tuple[str, str]]:
+        names = {v: k for k, v in self.link_index.items()}
+        p.performCollisionDetection(physicsClientId=self.cid)
+        cs = p.getContactPoints(self.id, self.id, physicsClientId=self.cid) or []
+        return sorted({tuple(sorted((names.get(c[3], "?"), names.get(c[4], "?")))) for c in cs if c[8] < -1e-4})
