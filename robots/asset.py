@@ -216,11 +216,11 @@ def load_asset(card: RobotCard, rebuild: bool = False) -> RobotAsset:
         text = (tmp / "robot.urdf").read_text().replace(str(tmp), str(folder))
         (tmp / "robot.urdf").write_text(text)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-        if folder.exists():
-            shutil.rmtree(folder, ignore_errors=True)
+        if folder.exists() and (rebuild or not meta_file.is_file()):
+            shutil.rmtree(folder, ignore_errors=True)  # damaged entry, or an explicit rebuild
         try:
             os.replace(tmp, folder)
-        except OSError:  # another process won the race: use its entry
+        except OSError:  # another process finished the same entry first: keep theirs
             shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
