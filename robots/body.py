@@ -133,7 +133,8 @@ class RobotBody:
         self.id = _load(asset.urdf_path, cid, base_pos, base_orn, fixed_base, self.load_log)
         self.fixed_base = fixed_base
         self.joint_index, self.link_index = _index_maps(self.id, cid, asset.root_link)
-        mov = asset.movable_joints
+        # movable joints in PyBullet's index order (the order of calculateJacobian's columns)
+        mov = sorted(asset.movable_joints, key=lambda j: self.joint_index[j.name])
         self.joint_names = [j.name for j in mov]
         self.q_index = np.array([self.joint_index[n] for n in self.joint_names], dtype=int)
         self.lower = np.array([j.lower if j.lower is not None else -np.pi for j in mov])

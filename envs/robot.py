@@ -1,0 +1,244 @@
+"""The robot inside an env: the canonical embodiment interface on top of a PyBullet body.
+
+Canonical frames: the *torso frame* is the torso link's frame rotated so that it is aligned with
+the world when the robot stands in its default pose facing +x (x forward, y left, z up), whatever
+the vendor's link conventions. Each arm's *TCP frame* is the ee link frame moved by the card's
+``tcp_xyz``/``tcp_rpy`` and rotated so that it equals the torso frame in the default pose. So every
+robot reports TCP poses and takes Δpose commands in the same frames.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from humanoid_ground.robots import RobotAsset
+from humanoid_ground.robots._pybullet import p
+from humanoid_ground.robots.body import RobotBody
+from humanoid_ground.robots.card import Grasp
+from humanoid_ground.robots.geometry import rpy_to_matrix
+
+from .rotations import mat_to_quat, quat_to_mat
+
+SIDES = ("left", "right")
+#: damping of the least-squares IK (m)
+IK_DAMPING = 0.05
+#: targets never run further than this ahead of the measured joints (anti wind-up, rad)
+MAX_LEAD = 0.35
+
+
+@dataclass
+class Arm:
+    side: str
+    cols: np.ndarray  # columns of this arm's joints in the movable-joint vector
+    ee_link: int
+    tcp_link: np.ndarray  # TCP offset in the URDF link frame
+    tcp_com: np.ndarray  # TCP offset in the link's inertial (COM) frame, for calculateJacobian
+    R_tcp: np.ndarray  # rotation applied to the link frame to get the canonical TCP frame
+    grasp: Grasp
+    finger_cols: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    finger_open: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    finger_closed: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    hand_links: list[int] = field(default_factory=list)
+    axes: list[np.ndarray] = field(default_factory=list)  # joint axes in their child-link frames
+    types: list[int] = field(default_factory=list)
+
+
+class Robot:
+    """A robot in an env's client with canonical TCP/camera state and differential IK.
+
+    :param asset: processed robot.
+    :param cid: PyBullet client id.
+    :param base: ``"fixed"`` (base held at standing height) or ``"floating"`` (stands on the floor).
+    :param dt: physics time step.
+    """
+
+    def __init__(self, asset: RobotAsset, cid: int, base: str = "fixed", dt: float = 0.002):
+        self.asset, self.card, self.cid, self.base_mode = asset, asset.card, cid, base
+        self.body = RobotBody(asset, cid, base_pos=(0.0, 0.0, self.card.standing_height), fixed_base=(base == "fixed"), dt=dt)
+        b = self.body
+        self.id = b.id
+        self.n = b.dof
+        self.col_of = {n: i for i, n in enumerate(b.joint_names)}
+        self.torso_link = b.link_index[self.card.torso_link]
+        cam = self.card.head_camera
+        self.cam_link = b.link_index[cam.link]
+        self.cam_offset = np.asarray(cam.xyz, dtype=float)
+        self.cam_R = rpy_to_matrix(cam.rpy)
+        self.fov = float(cam.fov)
+        # head aim joints (or the waist, if that is what the card maps)
+        hj = self.card.head_joints
+        self.head_cols = [self.col_of[j] if j else None for j in ((hj.yaw, hj.pitch) if hj else (None, None))]
+        self.head_control = "joints" if any(c is not None for c in self.head_cols) else "none"
+        # pose at rest: default joints, base at identity
+        self.q_target = b.default_q.copy()
+        self.refresh()
+        R_t = self.link_R(self.torso_link)
+        self.R_torso_fix = R_t.T  # canonical torso frame = world-aligned in the default pose
+        self.arms: dict[str, Arm] = {}
+        children = self._children()
+        for side, a in self.card.arms.items():
+            ee = b.link_index[a.ee_link]
+            st = p.getLinkState(self.id, ee, physicsClientId=cid)
+            inert_pos, inert_orn = np.asarray(st[2]), quat_to_mat(st[3])
+            tcp = np.asarray(a.tcp_xyz, dtype=float)
+            R_link = quat_to_mat(p.getLinkState(self.id, ee, computeForwardKinematics=1, physicsClientId=cid)[5])
+            R_user = rpy_to_matrix(a.tcp_rpy)
+            # canonical TCP frame equals the torso frame in the default pose
+            R_tcp = R_user @ (R_link @ R_user).T @ (R_t @ self.R_torso_fix)
+            arm = Arm(side=side, cols=np.array([self.col_of[j] for j in a.joints]), ee_link=ee, tcp_link=tcp,
+                      tcp_com=inert_orn.T @ (tcp - inert_pos), R_tcp=R_tcp, grasp=a.grasp,
+                      hand_links=[ee] + self._descendants(ee, children))
+            for j in arm.cols:
+                info = p.getJointInfo(self.id, int(b.q_index[j]), physicsClientId=cid)
+                arm.axes.append(np.asarray(info[13], dtype=float))
+                arm.types.append(info[2])
+            if a.grasp.type == "fingers":
+                arm.finger_cols = np.array([self.col_of[j] for j in a.grasp.joints])
+                arm.finger_open = np.array([v[0] for v in a.grasp.joints.values()])
+                arm.finger_closed = np.array([v[1] for v in a.grasp.joints.values()])
+            self.arms[side] = arm
+        self.grip = {s: 0.0 for s in self.arms}
+        self.refresh()
+
+    # --- structure ----------------------------------------------------------------------------------
+    def _children(self) -> dict[int, list[int]]:
+        ch: dict[int, list[int]] = {}
+        for i in range(p.getNumJoints(self.id, physicsClientId=self.cid)):
+            parent = p.getJointInfo(self.id, i, physicsClientId=self.cid)[16]
+            ch.setdefault(parent, []).append(i)
+        return ch
+
+    def _descendants(self, link: int, ch: dict[int, list[int]]) -> list[int]:
+        out = []
+        for c in ch.get(link, []):
+            out += [c] + self._descendants(c, ch)
+        return out
+
+    # --- state (one batched query per control step) -----------------------------------------------------
+    def refresh(self) -> None:
+        """Read joints, base and the links the canonical interface needs, once."""
+        st = p.getJointStates(self.id, self.body.q_index.tolist(), physicsClientId=self.cid)
+        self.q = np.fromiter((s[0] for s in st), float, self.n)
+        self.qd = np.fromiter((s[1] for s in st), float, self.n)
+        pos, orn = p.getBasePositionAndOrientation(self.id, physicsClientId=self.cid)
+        vel, ang = p.getBaseVelocity(self.id, physicsClientId=self.cid)
+        self.base_pos, self.base_orn = np.asarray(pos), np.asarray(orn)
+        self.base_vel, self.base_ang = np.asarray(vel), np.asarray(ang)
+        links = [self.torso_link, self.cam_link] + [a.ee_link for a in getattr(self, "arms", {}).values()]
+        self._frames = {}
+        wanted = [l for l in dict.fromkeys(links) if l >= 0]
+        if wanted:
+            states = p.getLinkStates(self.id, wanted, computeForwardKinematics=1, physicsClientId=self.cid)
+            for l, s in zip(wanted, states):
+                self._frames[l] = (np.asarray(s[4]), quat_to_mat(s[5]))
+        if -1 in links:
+            self._frames[-1] = (self.base_pos, quat_to_mat(self.base_orn))
+
+    def link_R(self, link: int) -> np.ndarray:
+        return self._frames[link][1]
+
+    def torso_pose(self) -> tuple[np.ndarray, np.ndarray]:
+        pos, R = self._frames[self.torso_link]
+        return pos, R @ self.R_torso_fix
+
+    def tcp_world(self, side: str) -> tuple[np.ndarray, np.ndarray]:
+        arm = self.arms[side]
+        pos, R = self._frames[arm.ee_link]
+        return pos + R @ arm.tcp_link, R @ arm.R_tcp
+
+    def tcp_in_torso(self, side: str) -> tuple[np.ndarray, np.ndarray]:
+        tp, tR = self.torso_pose()
+        p_w, R_w = self.tcp_world(side)
+        return tR.T @ (p_w - tp), tR.T @ R_w
+
+    def camera_pose(self) -> tuple[np.ndarray, np.ndarray]:
+        """Head camera pose in the world: it looks along its +x axis, +z up."""
+        pos, R = self._frames[self.cam_link]
+        return pos + R @ self.cam_offset, R @ self.cam_R
+
+    def canonical_obs(self) -> np.ndarray:
+        """Per arm (left, right): TCP position (3) + quaternion xyzw (4) in the torso frame + grip (1);
+        then head camera position (3) + quaternion (4) in the torso frame. 23 numbers for every robot;
+        a missing arm is zeros."""
+        out = np.zeros(23)
+        tp, tR = self.torso_pose()
+        for k, side in enumerate(SIDES):
+            if side in self.arms:
+                pos, R = self.tcp_in_torso(side)
+                out[8 * k: 8 * k + 3] = pos
+                out[8 * k + 3: 8 * k + 7] = mat_to_quat(R)
+                out[8 * k + 7] = self.grip[side]
+        cp, cR = self.camera_pose()
+        out[16:19] = tR.T @ (cp - tp)
+        out[19:23] = mat_to_quat(tR.T @ cR)
+        return out
+
+    # --- control -------------------------------------------------------------------------------------------
+    def jacobian(self, side: str) -> np.ndarray:
+        """Geometric 6×n Jacobian of the TCP (world frame) over this arm's joints.
+
+        Computed from the joint frames (axis × lever arm) rather than ``p.calculateJacobian``,
+        which disagrees with finite differences on models loaded with URDF_MAINTAIN_LINK_ORDER.
+        """
+        arm = self.arms[side]
+        idx = self.body.q_index[arm.cols].tolist()
+        states = p.getLinkStates(self.id, idx, computeForwardKinematics=1, physicsClientId=self.cid)
+        tcp, _ = self.tcp_world(side)
+        J = np.zeros((6, len(idx)))
+        for k, (st, ax, jt) in enumerate(zip(states, arm.axes, arm.types)):
+            a = quat_to_mat(st[1]) @ ax  # PyBullet gives joint axes in the inertial (COM) frame
+            if jt == p.JOINT_PRISMATIC:
+                J[:3, k] = a
+            else:
+                J[:3, k] = np.cross(a, tcp - np.asarray(st[4]))
+                J[3:, k] = a
+        return J
+
+    def ee_delta(self, side: str, dpos_torso: np.ndarray, drot_torso: np.ndarray) -> None:
+        """Differential IK: move the TCP by a Δposition and Δrotation (axis-angle) given in the torso frame.
+
+        Task-priority IK: the position is solved first (damped least squares); the rotation uses only
+        the null space of the position task, so arms with fewer than six joints (H1, T1, OP3) keep
+        position accuracy and get as much of the rotation as their kinematics allow.
+        """
+        arm = self.arms[side]
+        _, tR = self.torso_pose()
+        e_p, e_r = tR @ dpos_torso, tR @ drot_torso
+        J = self.jacobian(side)
+        Jp, Jr = J[:3], J[3:]
+        lam2 = IK_DAMPING ** 2
+        Jp_pinv = Jp.T @ np.linalg.inv(Jp @ Jp.T + lam2 * np.eye(3))
+        dq = Jp_pinv @ e_p
+        N = np.eye(J.shape[1]) - Jp_pinv @ Jp
+        JrN = Jr @ N
+        dq = dq + N @ (JrN.T @ np.linalg.solve(JrN @ JrN.T + lam2 * np.eye(3), e_r - Jr @ dq))
+        c = arm.cols
+        tgt = self.q_target[c] + dq
+        tgt = np.clip(tgt, self.q[c] - MAX_LEAD, self.q[c] + MAX_LEAD)
+        self.q_target[c] = np.clip(tgt, self.body.lower[c], self.body.upper[c])
+
+    def set_grip(self, side: str, g: float) -> None:
+        """Grip command in [0, 1] (0 open, 1 closed); finger joints follow it."""
+        arm = self.arms[side]
+        self.grip[side] = float(np.clip(g, 0.0, 1.0))
+        if len(arm.finger_cols):
+            self.q_target[arm.finger_cols] = arm.finger_open + self.grip[side] * (arm.finger_closed - arm.finger_open)
+
+    def head_delta(self, dyaw: float, dpitch: float) -> None:
+        for c, d in zip(self.head_cols, (dyaw, dpitch)):
+            if c is not None:
+                self.q_target[c] = float(np.clip(self.q_target[c] + d, self.body.lower[c], self.body.upper[c]))
+
+    def apply_targets(self) -> None:
+        self.body.set_targets(self.q_target)
+
+    def reset(self, q: np.ndarray | None = None) -> None:
+        q = self.body.default_q if q is None else q
+        base = (0.0, 0.0, self.card.standing_height)
+        self.body.reset_pose(q, base_pos=base, base_orn=(0, 0, 0, 1))
+        self.q_target = np.array(q, dtype=float)
+        for s in self.arms:
+            self.set_grip(s, 0.0)
+        self.apply_targets()
+        self.refresh()

@@ -1,0 +1,113 @@
+"""The simulation client: one PyBullet client per env, fixed time step and solver settings, and
+helpers to build static and dynamic scene parts from primitives."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from humanoid_ground.robots._pybullet import new_client, p, quiet_stdout
+
+
+@dataclass
+class SimConfig:
+    """Physics settings.
+
+    :param dt: physics time step (s).
+    :param substeps: physics steps per control step (dt * substeps = control period).
+    :param solver_iterations: PyBullet constraint solver iterations.
+    :param gravity: gravity along world z (m/s²).
+    """
+
+    dt: float = 0.002
+    substeps: int = 10
+    solver_iterations: int = 50
+    gravity: float = -9.81
+
+    @property
+    def control_dt(self) -> float:
+        return self.dt * self.substeps
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "SimConfig":
+        d = dict(d or {})
+        unknown = set(d) - set(cls.__dataclass_fields__)
+        if unknown:
+            from humanoid_ground.errors import HGroundError
+
+            raise HGroundError(f"unknown sim setting(s) {sorted(unknown)}; valid: {sorted(cls.__dataclass_fields__)}")
+        return cls(**d)
+
+
+class Sim:
+    """A PyBullet client with the project's settings. ``close()`` frees it."""
+
+    def __init__(self, cfg: SimConfig, gui: bool = False):
+        self.cfg = cfg
+        self.cid = new_client(gui=gui)
+        self.gui = gui
+        p.setTimeStep(cfg.dt, physicsClientId=self.cid)
+        p.setPhysicsEngineParameter(numSolverIterations=cfg.solver_iterations, deterministicOverlappingPairs=1,
+                                    physicsClientId=self.cid)
+        p.setGravity(0, 0, cfg.gravity, physicsClientId=self.cid)
+        if gui:
+            p.configureDebugVisualizer(p.COV_ENABLE_GUI, 0, physicsClientId=self.cid)
+        self.floor = self.add_plane()
+
+    # --- scene building ---------------------------------------------------------------------------
+    def add_plane(self) -> int:
+        col = p.createCollisionShape(p.GEOM_PLANE, physicsClientId=self.cid)
+        vis = p.createVisualShape(p.GEOM_BOX, halfExtents=[5, 5, 0.001], rgbaColor=[0.55, 0.57, 0.6, 1], physicsClientId=self.cid)
+        return p.createMultiBody(0, col, vis, [0, 0, 0], physicsClientId=self.cid)
+
+    def add_box(self, half, pos, rgba=(0.6, 0.6, 0.6, 1), mass: float = 0.0, orn=(0, 0, 0, 1), friction: float = 0.8) -> int:
+        col = p.createCollisionShape(p.GEOM_BOX, halfExtents=list(half), physicsClientId=self.cid)
+        vis = p.createVisualShape(p.GEOM_BOX, halfExtents=list(half), rgbaColor=list(rgba), physicsClientId=self.cid)
+        b = p.createMultiBody(mass, col, vis, list(pos), list(orn), physicsClientId=self.cid)
+        p.changeDynamics(b, -1, lateralFriction=friction, physicsClientId=self.cid)
+        return b
+
+    def add_cylinder(self, radius: float, height: float, pos, rgba=(0.6, 0.6, 0.6, 1), mass: float = 0.0, orn=(0, 0, 0, 1)) -> int:
+        col = p.createCollisionShape(p.GEOM_CYLINDER, radius=radius, height=height, physicsClientId=self.cid)
+        vis = p.createVisualShape(p.GEOM_CYLINDER, radius=radius, length=height, rgbaColor=list(rgba), physicsClientId=self.cid)
+        b = p.createMultiBody(mass, col, vis, list(pos), list(orn), physicsClientId=self.cid)
+        p.changeDynamics(b, -1, lateralFriction=0.8, physicsClientId=self.cid)
+        return b
+
+    def add_compound(self, parts: list[tuple[str, tuple, tuple]], pos, rgba=(0.5, 0.5, 0.55, 1), mass: float = 0.0,
+                     orn=(0, 0, 0, 1), friction: float = 0.8) -> int:
+        """One rigid body made of boxes and cylinders: ``parts = [(kind, size, local_pos)]`` with kind
+        ``"box"`` (size = half extents) or ``"cyl"`` (size = (radius, height))."""
+        types = [p.GEOM_BOX if k == "box" else p.GEOM_CYLINDER for k, _, _ in parts]
+        half = [list(s) if k == "box" else [0, 0, 0] for k, s, _ in parts]
+        radii = [0.0 if k == "box" else s[0] for k, s, _ in parts]
+        lengths = [0.0 if k == "box" else s[1] for k, s, _ in parts]
+        frames = [list(lp) for _, _, lp in parts]
+        col = p.createCollisionShapeArray(shapeTypes=types, radii=radii, halfExtents=half, lengths=lengths,
+                                          collisionFramePositions=frames, physicsClientId=self.cid)
+        vis = p.createVisualShapeArray(shapeTypes=types, radii=radii, halfExtents=half, lengths=lengths,
+                                       visualFramePositions=frames, rgbaColors=[list(rgba)] * len(parts), physicsClientId=self.cid)
+        b = p.createMultiBody(mass, col, vis, list(pos), list(orn), physicsClientId=self.cid)
+        p.changeDynamics(b, -1, lateralFriction=friction, physicsClientId=self.cid)
+        return b
+
+    def step(self, n: int | None = None) -> None:
+        for _ in range(n or self.cfg.substeps):
+            p.stepSimulation(physicsClientId=self.cid)
+
+    def pose(self, body: int) -> tuple[np.ndarray, np.ndarray]:
+        pos, orn = p.getBasePositionAndOrientation(body, physicsClientId=self.cid)
+        return np.asarray(pos), np.asarray(orn)
+
+    def set_pose(self, body: int, pos, orn=(0, 0, 0, 1)) -> None:
+        p.resetBasePositionAndOrientation(body, list(pos), list(orn), physicsClientId=self.cid)
+        p.resetBaseVelocity(body, [0, 0, 0], [0, 0, 0], physicsClientId=self.cid)
+
+    def close(self) -> None:
+        if self.cid is not None and self.cid >= 0:
+            try:
+                with quiet_stdout():
+                    p.disconnect(physicsClientId=self.cid)
+            except p.error:  # already disconnected
+                pass
+            self.cid = -1
