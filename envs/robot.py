@@ -21,6 +21,10 @@ from humanoid_ground.robots.geometry import rpy_to_matrix
 from .rotations import mat_to_quat, quat_to_mat
 
 SIDES = ("left", "right")
+FIXED_BASE_CLEARANCE = 0.02
+#: damping of the rotation (null-space) part of the IK, and the largest joint change per control step
+ROT_DAMPING = 0.2
+MAX_DQ = 0.1
 #: damping of the least-squares IK (m)
 IK_DAMPING = 0.05
 #: targets never run further than this ahead of the measured joints (anti wind-up, rad)
@@ -55,7 +59,9 @@ class Robot:
 
     def __init__(self, asset: RobotAsset, cid: int, base: str = "fixed", dt: float = 0.002):
         self.asset, self.card, self.cid, self.base_mode = asset, asset.card, cid, base
-        self.body = RobotBody(asset, cid, base_pos=(0.0, 0.0, self.card.standing_height), fixed_base=(base == "fixed"), dt=dt)
+        # a fixed base hovers 2 cm higher so the feet never press into the floor
+        self.home_base = (0.0, 0.0, self.card.standing_height + (FIXED_BASE_CLEARANCE if base == "fixed" else 0.0))
+        self.body = RobotBody(asset, cid, base_pos=self.home_base, fixed_base=(base == "fixed"), dt=dt)
         b = self.body
         self.id = b.id
         self.n = b.dof
@@ -99,7 +105,35 @@ class Robot:
                 arm.finger_closed = np.array([v[1] for v in a.grasp.joints.values()])
             self.arms[side] = arm
         self.grip = {s: 0.0 for s in self.arms}
+        self.head_signs = self._calibrate_head()
         self.refresh()
+
+    def camera_angles(self) -> tuple[float, float]:
+        """Yaw (left positive) and pitch (down positive) of the camera's optical axis in the torso frame."""
+        _, tR = self.torso_pose()
+        _, cR = self.camera_pose()
+        f = tR.T @ cR[:, 0]
+        return float(np.arctan2(f[1], f[0])), float(np.arctan2(-f[2], np.hypot(f[0], f[1])))
+
+    def _calibrate_head(self) -> list[float]:
+        """Signs that make canonical Δyaw>0 turn the camera left and Δpitch>0 tilt it down, whatever
+        the joints' axis conventions."""
+        signs = []
+        base = self.camera_angles()
+        for k, c in enumerate(self.head_cols):
+            if c is None:
+                signs.append(0.0)
+                continue
+            q = self.q.copy()
+            q[c] += 0.05
+            self.body.reset_pose(q)
+            self.refresh()
+            d = self.camera_angles()[k] - base[k]
+            signs.append(1.0 if d >= 0 else -1.0)
+            q[c] -= 0.05
+            self.body.reset_pose(q)
+            self.refresh()
+        return signs
 
     # --- structure ----------------------------------------------------------------------------------
     def _children(self) -> dict[int, list[int]]:
@@ -121,7 +155,7 @@ class Robot:
         st = p.getJointStates(self.id, self.body.q_index.tolist(), physicsClientId=self.cid)
         self.q = np.fromiter((s[0] for s in st), float, self.n)
         self.qd = np.fromiter((s[1] for s in st), float, self.n)
-        pos, orn = p.getBasePositionAndOrientation(self.id, physicsClientId=self.cid)
+        pos, orn = self.body.base_pose()
         vel, ang = p.getBaseVelocity(self.id, physicsClientId=self.cid)
         self.base_pos, self.base_orn = np.asarray(pos), np.asarray(orn)
         self.base_vel, self.base_ang = np.asarray(vel), np.asarray(ang)
@@ -212,7 +246,10 @@ class Robot:
         dq = Jp_pinv @ e_p
         N = np.eye(J.shape[1]) - Jp_pinv @ Jp
         JrN = Jr @ N
-        dq = dq + N @ (JrN.T @ np.linalg.solve(JrN @ JrN.T + lam2 * np.eye(3), e_r - Jr @ dq))
+        dq = dq + N @ (JrN.T @ np.linalg.solve(JrN @ JrN.T + ROT_DAMPING ** 2 * np.eye(3), e_r - Jr @ dq))
+        m = np.max(np.abs(dq))
+        if m > MAX_DQ:  # keep the direction, bound the joint speed
+            dq *= MAX_DQ / m
         c = arm.cols
         tgt = self.q_target[c] + dq
         tgt = np.clip(tgt, self.q[c] - MAX_LEAD, self.q[c] + MAX_LEAD)
@@ -226,17 +263,17 @@ class Robot:
             self.q_target[arm.finger_cols] = arm.finger_open + self.grip[side] * (arm.finger_closed - arm.finger_open)
 
     def head_delta(self, dyaw: float, dpitch: float) -> None:
-        for c, d in zip(self.head_cols, (dyaw, dpitch)):
+        """Turn the camera: Δyaw > 0 left, Δpitch > 0 down (canonical, via the calibrated joint signs)."""
+        for c, d, sg in zip(self.head_cols, (dyaw, dpitch), self.head_signs):
             if c is not None:
-                self.q_target[c] = float(np.clip(self.q_target[c] + d, self.body.lower[c], self.body.upper[c]))
+                self.q_target[c] = float(np.clip(self.q_target[c] + sg * d, self.body.lower[c], self.body.upper[c]))
 
     def apply_targets(self) -> None:
         self.body.set_targets(self.q_target)
 
     def reset(self, q: np.ndarray | None = None) -> None:
         q = self.body.default_q if q is None else q
-        base = (0.0, 0.0, self.card.standing_height)
-        self.body.reset_pose(q, base_pos=base, base_orn=(0, 0, 0, 1))
+        self.body.reset_pose(q, base_pos=self.home_base, base_orn=(0, 0, 0, 1))
         self.q_target = np.array(q, dtype=float)
         for s in self.arms:
             self.set_grip(s, 0.0)

@@ -26,7 +26,7 @@ from .resolve import model_path
 from .urdf import apply_joint_limits, check_inertials, check_structure, fix_efforts, parse_urdf, process_meshes
 
 #: bump when the importer's output changes, so old cache entries are not reused
-IMPORTER_VERSION = "4"
+IMPORTER_VERSION = "5"
 
 
 @dataclass

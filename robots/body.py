@@ -62,23 +62,34 @@ def _rigid_groups(joints: Iterable["JointInfo"], root_link: str) -> dict[str, st
     return group
 
 
-def adjacent_pairs(joints: Sequence["JointInfo"], root_link: str) -> set[frozenset[str]]:
-    """Pairs of links that are rigidly welded or joined by one movable joint (between rigid groups)."""
+def adjacent_pairs(joints: Sequence["JointInfo"], root_link: str, hops: int = 2) -> set[frozenset[str]]:
+    """Pairs of links at most ``hops`` movable joints apart (links welded by fixed joints count as one).
+
+    Two hops, not one: wrists are often built from nearly massless links between two joints, and the
+    hand then overlaps the forearm two joints up as soon as the wrist turns.
+    """
     group = _rigid_groups(joints, root_link)
     members: dict[str, list[str]] = {}
     for lk, g in group.items():
         members.setdefault(g, []).append(lk)
-    pairs: set[frozenset[str]] = set()
-    for mem in members.values():
-        for a, b in combinations(mem, 2):
-            pairs.add(frozenset((a, b)))
+    nbrs: dict[str, set[str]] = {g: set() for g in members}
     for j in joints:
         if j.type == "fixed":
             continue
         ga, gb = group[j.parent], group[j.child]
-        for a in members[ga]:
-            for b in members[gb]:
-                pairs.add(frozenset((a, b)))
+        nbrs[ga].add(gb)
+        nbrs[gb].add(ga)
+    pairs: set[frozenset[str]] = set()
+    for g in members:
+        near, frontier = {g}, {g}
+        for _ in range(hops):
+            frontier = {n for f in frontier for n in nbrs[f]} - near
+            near |= frontier
+        for h in near:
+            for a in members[g]:
+                for b in members[h]:
+                    if a != b:
+                        pairs.add(frozenset((a, b)))
     return pairs
 
 
@@ -132,6 +143,10 @@ class RobotBody:
         self.load_log: list[str] = []
         self.id = _load(asset.urdf_path, cid, base_pos, base_orn, fixed_base, self.load_log)
         self.fixed_base = fixed_base
+        # PyBullet's "base pose" is the root link's inertial (COM) frame, not its URDF frame: keep the offset
+        dyn = p.getDynamicsInfo(self.id, -1, physicsClientId=cid)
+        self._inertial = (list(dyn[3]), list(dyn[4]))
+        self._inertial_inv = p.invertTransform(*self._inertial)
         self.joint_index, self.link_index = _index_maps(self.id, cid, asset.root_link)
         # movable joints in PyBullet's index order (the order of calculateJacobian's columns)
         mov = sorted(asset.movable_joints, key=lambda j: self.joint_index[j.name])
@@ -165,8 +180,7 @@ class RobotBody:
         for i, qi in zip(self.q_index.tolist(), np.asarray(q, dtype=float).tolist()):
             p.resetJointState(self.id, i, qi, 0.0, physicsClientId=self.cid)
         if base_pos is not None:
-            p.resetBasePositionAndOrientation(self.id, list(base_pos), list(base_orn or (0, 0, 0, 1)), physicsClientId=self.cid)
-            p.resetBaseVelocity(self.id, [0, 0, 0], [0, 0, 0], physicsClientId=self.cid)
+            self.set_base_pose(base_pos, base_orn or (0, 0, 0, 1))
         self.set_targets(q)
 
     def set_targets(self, q: np.ndarray) -> None:
@@ -181,8 +195,16 @@ class RobotBody:
         st = p.getJointStates(self.id, self.q_index.tolist(), physicsClientId=self.cid)
         return np.array([s[0] for s in st]), np.array([s[1] for s in st])
 
+    def set_base_pose(self, pos, orn=(0, 0, 0, 1)) -> None:
+        """Place the root link's URDF frame (not its COM frame) and zero the base velocity."""
+        cpos, corn = p.multiplyTransforms(list(pos), list(orn), *self._inertial)
+        p.resetBasePositionAndOrientation(self.id, cpos, corn, physicsClientId=self.cid)
+        p.resetBaseVelocity(self.id, [0, 0, 0], [0, 0, 0], physicsClientId=self.cid)
+
     def base_pose(self) -> tuple[np.ndarray, np.ndarray]:
-        pos, orn = p.getBasePositionAndOrientation(self.id, physicsClientId=self.cid)
+        """The root link's URDF frame pose (position, xyzw quaternion)."""
+        cpos, corn = p.getBasePositionAndOrientation(self.id, physicsClientId=self.cid)
+        pos, orn = p.multiplyTransforms(cpos, corn, *self._inertial_inv)
         return np.array(pos), np.array(orn)
 
     def self_contacts(self) -> list[tuple[str, str]]:

@@ -1,0 +1,232 @@
+"""The Gymnasium environment: robot + scene + task + controller, one PyBullet client per env."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from humanoid_ground.errors import HGroundError
+from humanoid_ground.robots import get_card, load_asset
+
+from .camera import Camera
+from .grasp import GraspManager
+from .robot import SIDES, Robot
+from .sim import Sim, SimConfig
+from .workspace import Workspace
+
+log = logging.getLogger("humanoid_ground.envs")
+
+CONTROLS = ("ee_delta", "joint_pos")
+BASES = ("fixed", "floating")
+OBS_MODES = ("state", "rgb", "rgbd")
+#: canonical action scaling per control step (50 Hz): 1.5 cm, 0.08 rad, head 0.06 rad
+MAX_DPOS, MAX_DROT, MAX_DHEAD = 0.015, 0.08, 0.06
+CANONICAL_ACTION_DIM = 16
+#: physics health limits
+MAX_JOINT_OVERSHOOT = 0.5  # rad past a limit
+MAX_SPEED = 50.0  # m/s or rad/s anywhere
+WORLD_BOUND = 20.0  # m
+
+
+def _check_choice(kind: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        from humanoid_ground.errors import unknown_name
+
+        raise unknown_name(kind, value, choices)
+
+
+class HumanoidEnv(gym.Env):
+    """A humanoid doing one task.
+
+    :param task_factory: builds the task given the env (from the task registry).
+    :param robot: robot name (built-in or registered) or card path.
+    :param control: ``"ee_delta"`` (canonical, 16-D for every robot) or ``"joint_pos"``.
+    :param base: ``"fixed"`` (base held at standing height in front of the bench) or ``"floating"``.
+    :param obs: ``"state"``, ``"rgb"`` or ``"rgbd"`` (adds head/wrist camera images).
+    :param render_mode: ``None``, ``"rgb_array"`` or ``"human"`` (PyBullet GUI).
+    :param sim: physics settings (see :class:`SimConfig`).
+    :param image_size: camera image side in pixels.
+    :param terminate_on_success: end the episode when the task succeeds.
+    """
+
+    metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
+
+    def __init__(self, task_factory: Callable[["HumanoidEnv"], Any], robot: str = "unitree_h1", control: str = "ee_delta",
+                 base: str = "fixed", obs: str = "state", render_mode: str | None = None, sim: dict | None = None,
+                 image_size: int = 96, terminate_on_success: bool = False, task_name: str = "task"):
+        _check_choice("control", control, CONTROLS)
+        _check_choice("base", base, BASES)
+        _check_choice("obs mode", obs, OBS_MODES)
+        if render_mode is not None:
+            _check_choice("render_mode", render_mode, tuple(self.metadata["render_modes"]))
+        self.render_mode, self.control, self.base_mode, self.obs_mode = render_mode, control, base, obs
+        self.terminate_on_success = terminate_on_success
+        self.task_name = task_name
+        self.card = get_card(robot)
+        self.asset = load_asset(self.card)
+        self.sim_cfg = SimConfig.from_dict(sim)
+        self.image_size = int(image_size)
+        self._task_factory = task_factory
+        self._build()
+        self.action_space = self._make_action_space()
+        self.observation_space = self._make_observation_space()
+        self._physics_error: str | None = None
+        self._needs_rebuild = False
+
+    # --- construction ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.sim = Sim(self.sim_cfg, gui=self.render_mode == "human")
+        self.cid = self.sim.cid
+        self.robot = Robot(self.asset, self.cid, base=self.base_mode, dt=self.sim_cfg.dt)
+        self.workspace = Workspace.from_robot(self.robot)
+        self.task = self._task_factory(self)
+        if len(self.robot.arms) < self.task.arms_required:
+            raise HGroundError(f"robot '{self.card.name}' has {len(self.robot.arms)} arm(s); task '{self.task_name}' needs {self.task.arms_required}")
+        self.grasp = GraspManager(self.robot, self.task.graspables)
+        self.camera = Camera(self.cid, self.robot.fov, self.image_size) if self.obs_mode != "state" else None
+        self._render_cam = None
+
+    def _make_action_space(self) -> spaces.Box:
+        n = CANONICAL_ACTION_DIM if self.control == "ee_delta" else self.robot.n + len(self.robot.arms)
+        return spaces.Box(-1.0, 1.0, (n,), dtype=np.float32)
+
+    def _make_observation_space(self) -> spaces.Dict:
+        n = self.robot.n
+        d = {
+            "proprio": spaces.Box(-np.inf, np.inf, (2 * n + 13,), dtype=np.float32),
+            "canonical": spaces.Box(-np.inf, np.inf, (23,), dtype=np.float32),
+            "task": spaces.Box(-np.inf, np.inf, (self.task.obs_dim,), dtype=np.float32),
+        }
+        if self.obs_mode in ("rgb", "rgbd"):
+            s = self.image_size
+            d["rgb_head"] = spaces.Box(0, 255, (s, s, 3), dtype=np.uint8)
+            if self.obs_mode == "rgbd":
+                d["depth_head"] = spaces.Box(0.0, np.inf, (s, s, 1), dtype=np.float32)
+        return spaces.Dict(d)
+
+    # --- gym API ------------------------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        if self._needs_rebuild:  # after a physics blow-up: a fresh client, nothing carried over
+            self.sim.close()
+            self._build()
+            self._needs_rebuild = False
+        self._physics_error = None
+        self.grasp.release_all()
+        self.robot.reset()
+        self.task.reset(self.np_random)
+        self.robot.refresh()
+        self._steps = 0
+        self._last_eval = self.task.evaluate()
+        return self._obs(), self._info(self._last_eval)
+
+    def step(self, action):
+        a = np.asarray(action, dtype=np.float64)
+        if a.shape != self.action_space.shape:
+            raise ValueError(f"action has shape {a.shape}, expected {self.action_space.shape} for control='{self.control}'")
+        bad = np.flatnonzero(~np.isfinite(a))
+        if bad.size:
+            raise ValueError(f"action contains NaN/inf at indices {bad.tolist()}; no physics step was taken")
+        a = np.clip(a, -1.0, 1.0)
+        self._apply_action(a)
+        self.sim.step()
+        self.grasp.update()
+        self.robot.refresh()
+        self._steps += 1
+        ev = self.task.evaluate()
+        self._last_eval = ev
+        err = self._health()
+        terminated = bool(ev.success and self.terminate_on_success)
+        fell = False
+        if self.base_mode == "floating" and self.robot.base_pos[2] < 0.5 * self.card.standing_height:
+            fell = terminated = True
+        truncated = err is not None
+        if err is not None:
+            self._physics_error = err
+            self._needs_rebuild = True
+        info = self._info(ev)
+        info["fell"] = fell
+        if err is not None:
+            info["physics_error"] = err
+            obs = self._obs(safe=True)
+            return obs, 0.0, terminated, True, info
+        return self._obs(), float(ev.reward), terminated, truncated, info
+
+    def _apply_action(self, a: np.ndarray) -> None:
+        r = self.robot
+        if self.control == "ee_delta":
+            for k, side in enumerate(SIDES):
+                if side not in r.arms:
+                    continue
+                seg = a[7 * k: 7 * k + 7]
+                if np.any(seg[:6] != 0):
+                    r.ee_delta(side, seg[:3] * MAX_DPOS, seg[3:6] * MAX_DROT)
+                r.set_grip(side, 1.0 if seg[6] > 0 else 0.0)
+            r.head_delta(a[14] * MAX_DHEAD, a[15] * MAX_DHEAD)
+        else:
+            b = r.body
+            r.q_target = b.lower + (a[: r.n] + 1.0) * 0.5 * (b.upper - b.lower)
+            for k, side in enumerate(r.arms):
+                r.set_grip(side, 1.0 if a[r.n + k] > 0 else 0.0)
+        r.apply_targets()
+
+    # --- observation / info --------------------------------------------------------------------------------
+    def _obs(self, safe: bool = False) -> dict:
+        r = self.robot
+        proprio = np.concatenate([r.q, r.qd, r.base_pos, r.base_orn, r.base_vel, r.base_ang])
+        o = {"proprio": proprio, "canonical": r.canonical_obs(), "task": self.task.observation()}
+        o = {k: np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32) if safe else v.astype(np.float32) for k, v in o.items()}
+        if self.camera is not None:
+            pos, R = r.camera_pose()
+            rgb, depth = self.camera.render(pos, R, depth=self.obs_mode == "rgbd")
+            o["rgb_head"] = rgb
+            if depth is not None:
+                o["depth_head"] = depth
+        return o
+
+    def _info(self, ev) -> dict:
+        return {
+            "is_success": bool(ev.success),
+            "task_metrics": {k: float(v) for k, v in ev.metrics.items()},
+            "robot": self.card.name,
+            "physics": {"ok": self._physics_error is None, "steps": getattr(self, "_steps", 0)},
+            "head_control": self.robot.head_control,
+            "held": {s: b is not None for s, b in self.grasp.held.items()},
+        }
+
+    def _health(self) -> str | None:
+        r = self.robot
+        if not (np.all(np.isfinite(r.q)) and np.all(np.isfinite(r.qd)) and np.all(np.isfinite(r.base_pos))):
+            return "NaN in the robot state"
+        over = np.maximum(r.body.lower - r.q, r.q - r.body.upper)
+        k = int(np.argmax(over))
+        if over[k] > MAX_JOINT_OVERSHOOT:
+            return f"joint '{r.body.joint_names[k]}' is {over[k]:.2f} rad past its limit"
+        if np.max(np.abs(r.qd)) > 10 * MAX_SPEED or np.linalg.norm(r.base_vel) > MAX_SPEED:
+            return "robot speed beyond physical bounds"
+        for body in self.task.dynamic_bodies:
+            pos, _ = self.sim.pose(body)
+            if not np.all(np.isfinite(pos)) or abs(pos[0]) > WORLD_BOUND or abs(pos[1]) > WORLD_BOUND or pos[2] < -1.0 or pos[2] > WORLD_BOUND:
+                return f"object {body} left the world (position {np.round(pos, 2).tolist()})"
+        return None
+
+    # --- rendering -----------------------------------------------------------------------------------------
+    def render(self):
+        if self.render_mode != "rgb_array":
+            return None
+        if self._render_cam is None:
+            self._render_cam = Camera(self.cid, 60.0, 240, width=320)
+        w = self.workspace
+        target = w.center.copy()
+        target[2] = w.bench_top
+        eye = target + np.array([1.0, 0.9, 0.7]) * max(w.scale, 0.5) * 1.4
+        rgb, _ = self._render_cam.render_lookat(eye, target)
+        return rgb
+
+    def close(self) -> None:
+        if getattr(self, "sim", None) is not None:
+            self.sim.close()
+            self.sim = None

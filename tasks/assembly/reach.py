@@ -1,0 +1,85 @@
+"""reach: bring one arm's TCP to a sampled target pose (position ± 2 cm, orientation ± 15°).
+
+Targets are poses the arm really reaches (forward kinematics of a random joint perturbation of the
+default pose), so every robot — four-joint arms included — can succeed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from humanoid_ground.envs.robot import SIDES
+from humanoid_ground.envs.rotations import angle_between, mat_to_quat, mat_to_rotvec
+from humanoid_ground.robots._pybullet import p
+
+from ..base import Evaluation, Task, TaskParams
+from ..scripted import Goal, Policy, Servo, Step
+
+
+@dataclass
+class ReachParams(TaskParams):
+    arm: str = "random"  # left | right | random
+    joint_noise: float = 0.45  # rad, perturbation of the default arm pose that defines the target
+    pos_tol: float = 0.02  # m
+    rot_tol_deg: float = 15.0
+    min_distance: float = 0.06  # m between the start and the target TCP
+
+
+class Reach(Task):
+    name = "reach"
+    arms_required = 1
+    obs_dim = 15  # arm one-hot (2), target pos (3) + quat (4) in torso frame, pos error (3), rot error (3)
+    Params = ReachParams
+
+    def __init__(self, env, params: ReachParams):
+        super().__init__(env, params)
+        col = -1
+        vis = p.createVisualShape(p.GEOM_SPHERE, radius=0.015, rgbaColor=[0.1, 0.8, 0.2, 0.7], physicsClientId=self.sim.cid)
+        self.marker = p.createMultiBody(0, col, vis, [0, 0, -5], physicsClientId=self.sim.cid)
+        self.side = "right"
+        self.target_p = np.zeros(3)
+        self.target_R = np.eye(3)
+
+    def reset(self, rng):
+        r = self.robot
+        self.side = self.arm_side(rng, self.params.arm)
+        arm = r.arms[self.side]
+        q0 = r.q.copy()
+        start = r.tcp_world(self.side)[0].copy()
+        for _ in range(50):
+            q = q0.copy()
+            q[arm.cols] += rng.uniform(-self.params.joint_noise, self.params.joint_noise, len(arm.cols))
+            q = np.clip(q, r.body.lower, r.body.upper)
+            r.body.reset_pose(q)
+            r.refresh()
+            pos, R = r.tcp_world(self.side)
+            if np.linalg.norm(pos - start) >= self.params.min_distance and not r.body.self_contacts():
+                break
+        self.target_p, self.target_R = pos.copy(), R.copy()
+        r.reset(q0)
+        self.sim.set_pose(self.marker, self.target_p)
+
+    def errors(self) -> tuple[float, float]:
+        pos, R = self.robot.tcp_world(self.side)
+        return float(np.linalg.norm(pos - self.target_p)), float(np.degrees(angle_between(R, self.target_R)))
+
+    def observation(self):
+        r = self.robot
+        tp, tR = r.torso_pose()
+        pos, R = r.tcp_world(self.side)
+        onehot = [1.0, 0.0] if self.side == "left" else [0.0, 1.0]
+        return np.concatenate([onehot, tR.T @ (self.target_p - tp), mat_to_quat(tR.T @ self.target_R),
+                               tR.T @ (self.target_p - pos), tR.T @ mat_to_rotvec(self.target_R @ R.T)])
+
+    def evaluate(self):
+        dp, dr = self.errors()
+        ok = dp <= self.params.pos_tol and dr <= self.params.rot_tol_deg
+        reward = -dp / 0.1 - 0.2 * dr / 45.0 + (1.0 if ok else 0.0)
+        return Evaluation(reward, ok, {"pos_error": dp, "rot_error_deg": dr})
+
+    def expert(self):
+        def plan():
+            return Servo(self.env, [Step({self.side: Goal(self.target_p, self.target_R)}, tol=0.003, max_steps=10_000)])
+
+        return Policy(self.env, plan)

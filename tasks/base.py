@@ -1,0 +1,80 @@
+"""The task interface every assembly and inspection task implements."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from humanoid_ground.errors import HGroundError
+
+if TYPE_CHECKING:
+    from humanoid_ground.envs.env import HumanoidEnv
+
+
+@dataclass
+class Evaluation:
+    reward: float
+    success: bool
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class TaskParams:
+    """Base for task parameters (dataclasses; values come from configs/task/<name>.yaml and overrides)."""
+
+    @classmethod
+    def from_dict(cls, d: dict | None, task: str) -> "TaskParams":
+        d = dict(d or {})
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise HGroundError(f"task '{task}': unknown parameter(s) {unknown}; valid: {sorted(names)}")
+        return cls(**d)
+
+
+class Task:
+    """One task in one env. Subclasses build the scene in ``__init__`` (static parts once), place
+    objects in :meth:`reset`, and report reward, success and metrics in :meth:`evaluate`.
+
+    :param env: the env (robot, sim client, workspace).
+    :param params: the task's parameter dataclass.
+    """
+
+    name = "task"
+    arms_required = 1
+    obs_dim = 0
+    Params = TaskParams
+
+    def __init__(self, env: "HumanoidEnv", params: TaskParams):
+        self.env, self.params = env, params
+        self.sim, self.robot, self.ws = env.sim, env.robot, env.workspace
+        self.graspables: list[int] = []
+        self.dynamic_bodies: list[int] = []
+
+    # scene placement helpers ---------------------------------------------------------------------------
+    def bench(self, rgba=(0.45, 0.36, 0.27, 1)) -> int:
+        w = self.ws
+        half = [(w.bench_x[1] - w.bench_x[0]) / 2, (w.bench_y[1] - w.bench_y[0]) / 2, 0.02]
+        pos = [(w.bench_x[0] + w.bench_x[1]) / 2, (w.bench_y[0] + w.bench_y[1]) / 2, w.bench_top - 0.02]
+        return self.sim.add_box(half, pos, rgba)
+
+    def arm_side(self, rng: np.random.Generator, choice: str) -> str:
+        sides = sorted(self.robot.arms)
+        if choice in ("left", "right"):
+            return choice if choice in sides else sides[0]
+        return sides[int(rng.integers(len(sides)))]
+
+    # interface -----------------------------------------------------------------------------------------
+    def reset(self, rng: np.random.Generator) -> None:
+        raise NotImplementedError
+
+    def observation(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def evaluate(self) -> Evaluation:
+        raise NotImplementedError
+
+    def expert(self) -> Callable[[Any], np.ndarray]:
+        """A scripted policy (obs -> action) that solves the task through the canonical ee_delta interface."""
+        raise NotImplementedError(f"task '{self.name}' has no scripted expert")

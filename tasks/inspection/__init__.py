@@ -1,0 +1,1 @@
+"""Inspection tasks: inspect, defect_sort."""
