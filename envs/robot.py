@@ -18,6 +18,7 @@ from humanoid_ground.robots.body import RobotBody
 from humanoid_ground.robots.card import Grasp
 from humanoid_ground.robots.geometry import rpy_to_matrix
 
+from .kinematics import Kinematics
 from .rotations import mat_to_quat, quat_to_mat
 
 SIDES = ("left", "right")
@@ -25,6 +26,8 @@ FIXED_BASE_CLEARANCE = 0.02
 #: damping of the rotation (null-space) part of the IK, and the largest joint change per control step
 ROT_DAMPING = 0.2
 MAX_DQ = 0.1
+#: strength of the joint-limit avoidance (rad per step at the limit)
+LIMIT_GAIN = 0.02
 #: damping of the least-squares IK (m)
 IK_DAMPING = 0.05
 #: targets never run further than this ahead of the measured joints (anti wind-up, rad)
@@ -44,8 +47,7 @@ class Arm:
     finger_open: np.ndarray = field(default_factory=lambda: np.zeros(0))
     finger_closed: np.ndarray = field(default_factory=lambda: np.zeros(0))
     hand_links: list[int] = field(default_factory=list)
-    axes: list[np.ndarray] = field(default_factory=list)  # joint axes in their child-link frames
-    types: list[int] = field(default_factory=list)
+    chain: list = field(default_factory=list)  # URDF joints from the root to the ee link
 
 
 class Robot:
@@ -66,6 +68,7 @@ class Robot:
         self.id = b.id
         self.n = b.dof
         self.col_of = {n: i for i, n in enumerate(b.joint_names)}
+        self.kin = Kinematics(asset.urdf_path, self.col_of)
         self.torso_link = b.link_index[self.card.torso_link]
         cam = self.card.head_camera
         self.cam_link = b.link_index[cam.link]
@@ -95,10 +98,7 @@ class Robot:
             arm = Arm(side=side, cols=np.array([self.col_of[j] for j in a.joints]), ee_link=ee, tcp_link=tcp,
                       tcp_com=inert_orn.T @ (tcp - inert_pos), R_tcp=R_tcp, grasp=a.grasp,
                       hand_links=[ee] + self._descendants(ee, children))
-            for j in arm.cols:
-                info = p.getJointInfo(self.id, int(b.q_index[j]), physicsClientId=cid)
-                arm.axes.append(np.asarray(info[13], dtype=float))
-                arm.types.append(info[2])
+            arm.chain = self.kin.chain(a.ee_link)
             if a.grasp.type == "fingers":
                 arm.finger_cols = np.array([self.col_of[j] for j in a.grasp.joints])
                 arm.finger_open = np.array([v[0] for v in a.grasp.joints.values()])
@@ -210,23 +210,12 @@ class Robot:
 
     # --- control -------------------------------------------------------------------------------------------
     def jacobian(self, side: str) -> np.ndarray:
-        """Geometric 6×n Jacobian of the TCP (world frame) over this arm's joints.
-
-        Computed from the joint frames (axis × lever arm) rather than ``p.calculateJacobian``,
-        which disagrees with finite differences on models loaded with URDF_MAINTAIN_LINK_ORDER.
-        """
+        """6×n world Jacobian of the TCP over this arm's joints, from the URDF chain (see kinematics)."""
         arm = self.arms[side]
-        idx = self.body.q_index[arm.cols].tolist()
-        states = p.getLinkStates(self.id, idx, computeForwardKinematics=1, physicsClientId=self.cid)
-        tcp, _ = self.tcp_world(side)
-        J = np.zeros((6, len(idx)))
-        for k, (st, ax, jt) in enumerate(zip(states, arm.axes, arm.types)):
-            a = quat_to_mat(st[1]) @ ax  # PyBullet gives joint axes in the inertial (COM) frame
-            if jt == p.JOINT_PRISMATIC:
-                J[:3, k] = a
-            else:
-                J[:3, k] = np.cross(a, tcp - np.asarray(st[4]))
-                J[3:, k] = a
+        T_base = np.eye(4)
+        T_base[:3, :3] = quat_to_mat(self.base_orn)
+        T_base[:3, 3] = self.base_pos
+        J, _, _ = self.kin.jacobian(arm.chain, self.q, T_base, arm.tcp_link, arm.cols)
         return J
 
     def ee_delta(self, side: str, dpos_torso: np.ndarray, drot_torso: np.ndarray) -> None:
@@ -247,10 +236,16 @@ class Robot:
         N = np.eye(J.shape[1]) - Jp_pinv @ Jp
         JrN = Jr @ N
         dq = dq + N @ (JrN.T @ np.linalg.solve(JrN @ JrN.T + ROT_DAMPING ** 2 * np.eye(3), e_r - Jr @ dq))
+        # lowest priority: stay away from joint limits, inside the null space of the full 6-D task
+        c = arm.cols
+        lo, hi = self.body.lower[c], self.body.upper[c]
+        u = (self.q[c] - (lo + hi) / 2) / np.maximum((hi - lo) / 2, 1e-3)  # -1 .. 1
+        push = -LIMIT_GAIN * np.where(np.abs(u) > 0.7, u, 0.0)
+        Jf_pinv = J.T @ np.linalg.inv(J @ J.T + lam2 * np.eye(6))
+        dq = dq + (np.eye(J.shape[1]) - Jf_pinv @ J) @ push
         m = np.max(np.abs(dq))
         if m > MAX_DQ:  # keep the direction, bound the joint speed
             dq *= MAX_DQ / m
-        c = arm.cols
         tgt = self.q_target[c] + dq
         tgt = np.clip(tgt, self.q[c] - MAX_LEAD, self.q[c] + MAX_LEAD)
         self.q_target[c] = np.clip(tgt, self.body.lower[c], self.body.upper[c])

@@ -26,7 +26,7 @@ from .resolve import model_path
 from .urdf import apply_joint_limits, check_inertials, check_structure, fix_efforts, parse_urdf, process_meshes
 
 #: bump when the importer's output changes, so old cache entries are not reused
-IMPORTER_VERSION = "5"
+IMPORTER_VERSION = "6"
 
 
 @dataclass
@@ -131,7 +131,7 @@ def _joint_infos(root: ET.Element, extra: dict) -> list[JointInfo]:
             lower=lo, upper=hi,
             effort=float(lim.get("effort", 0) or 0) if lim is not None else 0.0,
             velocity=float(lim.get("velocity", 0) or 0) if lim is not None else 0.0,
-            damping=float(dyn.get("damping", 0) or 0) if dyn is not None else 0.0,
+            damping=float(ex["damping"]) if "damping" in ex else (float(dyn.get("damping", 0) or 0) if dyn is not None else 0.0),
             armature=float(ex.get("armature", 0.0)),
         ))
     return out

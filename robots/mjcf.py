@@ -195,7 +195,10 @@ def mjcf_to_urdf(path: Path, mesh_dir: Path, warnings: list[str]) -> tuple[ET.El
                     else:
                         ET.SubElement(j_el, "limit", lower=f"{lo:.9g}", upper=f"{hi:.9g}", effort=f"{effort:.9g}", velocity=f"{vel}")
                     dof = m.jnt_dofadr[j]
-                    ET.SubElement(j_el, "dynamics", damping=f"{m.dof_damping[dof]:.9g}", friction=f"{m.dof_frictionloss[dof]:.9g}")
+                    # MuJoCo integrates damping implicitly (with armature); PyBullet applies URDF damping
+                    # explicitly, which blows up on light wrist links (d·dt/I >> 1). The values are kept in
+                    # meta.json; the implicit joint motor supplies the damping in PyBullet.
+                    ET.SubElement(j_el, "dynamics", damping="0", friction="0")
                     extra["joints"][jn] = {"armature": float(m.dof_armature[dof]), "damping": float(m.dof_damping[dof]),
                                            "frictionloss": float(m.dof_frictionloss[dof]), "effort": effort}
                     if not last:

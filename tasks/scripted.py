@@ -29,7 +29,7 @@ class Step:
     goals: dict[str, Goal]
     tol: float = 0.008  # m
     max_steps: int = 150
-    settle: int = 0  # extra steps once within tolerance
+    settle: int = 2  # consecutive steps within tolerance before the step counts as done
     head: Callable[[], tuple[float, float]] | None = None  # head action override (dyaw, dpitch) in [-1, 1]
     done: Callable[[], bool] | None = None  # custom completion test
     name: str = ""
@@ -55,13 +55,9 @@ class Servo:
         env = self.env
         r = env.robot
         a = np.zeros(16)
-        if self.finished:
-            for k, side in enumerate(SIDES):
-                if side in r.arms:
-                    a[7 * k + 6] = 1.0 if r.grip[side] >= 0.5 else -1.0
-            return a
-        step = self.steps[self.i]
-        if self.k == 0:
+        holding = self.finished  # after the last step: keep servoing to its goals (hold the pose)
+        step = self.steps[min(self.i, len(self.steps) - 1)]
+        if self.k == 0 and not holding:
             self._held_R = {s: r.tcp_world(s)[1].copy() for s in r.arms}
         _, tR = r.torso_pose()
         worst = 0.0
@@ -82,6 +78,8 @@ class Servo:
             a[7 * k + 6] = 1.0 if g.grip >= 0.5 else -1.0
         if step.head is not None:
             a[14:16] = step.head()
+        if holding:
+            return a
         self.k += 1
         ok = step.done() if step.done is not None else worst <= step.tol
         self.within = self.within + 1 if ok else 0
