@@ -1,8 +1,9 @@
 """Assisted grasping: a part is attached to a hand when the closing hand touches it.
 
-Rigid holds weld the part to the ee link; pivot holds pin it at the contact point (it hangs and keeps
-itself upright). A part held by two hands is pinned by both (two-handed carrying). While held, the
-part does not collide with the hand holding it.
+Rigid holds weld the part to the ee link. Gimbal holds weld it at the grasp point but re-aim the weld
+every control step so the part keeps the world orientation it had when taken (an ideal passive
+wrist). A part held by two hands is pinned at both grasp points (two-handed carrying). While held,
+the part does not collide with the hand holding it.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from .rotations import mat_to_quat, quat_to_mat
 
 #: how close (m) a closing hand must be to a part to take it
 GRASP_DISTANCE = 0.012
+#: how close (m) the TCP must be to a part's bounding box to take it
+TCP_DISTANCE = 0.01
 #: force limit of the attachment (N)
 HOLD_FORCE = 400.0
 
@@ -26,6 +29,7 @@ class GraspManager:
         self.graspables = list(graspables)
         self.held: dict[str, int | None] = {s: None for s in robot.arms}
         self._constraints: dict[str, int] = {}
+        self._gimbal: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def holder_count(self, body: int) -> int:
         return sum(1 for b in self.held.values() if b == body)
@@ -41,11 +45,24 @@ class GraspManager:
                 body = self._touching(side)
                 if body is not None:
                     self._attach(side, body)
+            elif side in self._gimbal and side in self._constraints:
+                R_world, pivot = self._gimbal[side]
+                com_R = quat_to_mat(p.getLinkState(r.id, arm.ee_link, physicsClientId=self.cid)[1])
+                p.changeConstraint(self._constraints[side], jointChildPivot=pivot.tolist(),
+                                   jointChildFrameOrientation=mat_to_quat(R_world.T @ com_R).tolist(), maxForce=HOLD_FORCE,
+                                   physicsClientId=self.cid)
 
     def _touching(self, side: str) -> int | None:
+        """The graspable part nearest to the hand: a hand link within GRASP_DISTANCE of it, or the TCP
+        within TCP_DISTANCE of its bounding box."""
         arm = self.robot.arms[side]
         best, best_d = None, GRASP_DISTANCE
+        tcp = self.robot.tcp_world(side)[0]
         for body in self.graspables:
+            lo, hi = p.getAABB(body, physicsClientId=self.cid)
+            d = float(np.linalg.norm(np.maximum(0.0, np.maximum(np.asarray(lo) - tcp, tcp - np.asarray(hi)))))
+            if d < min(best_d, TCP_DISTANCE):
+                best, best_d = body, d
             for link in arm.hand_links:
                 for c in p.getClosestPoints(self.robot.id, body, GRASP_DISTANCE, linkIndexA=link, physicsClientId=self.cid) or []:
                     if c[8] < best_d:
@@ -60,12 +77,21 @@ class GraspManager:
         com_p, com_R = np.asarray(st[0]), quat_to_mat(st[1])
         obj_p, obj_q = p.getBasePositionAndOrientation(body, physicsClientId=self.cid)
         obj_p, obj_R = np.asarray(obj_p), quat_to_mat(obj_q)
-        if arm.grasp.hold == "pivot" or two_handed:
+        if two_handed:
             if two_handed:  # re-pin the first hand too: two rigid welds would fight
                 other = next(s for s, b in self.held.items() if b == body and s != side)
                 self._release(other, keep=True)
                 self._pin(other, body)
             self._pin(side, body)
+        elif arm.grasp.hold == "gimbal":
+            tcp_w, _ = r.tcp_world(side)
+            child_pivot = obj_R.T @ (tcp_w - obj_p)
+            cid = p.createConstraint(r.id, arm.ee_link, body, -1, p.JOINT_FIXED, [0, 0, 0], (com_R.T @ (tcp_w - com_p)).tolist(),
+                                     child_pivot.tolist(), childFrameOrientation=mat_to_quat(obj_R.T @ com_R).tolist(),
+                                     physicsClientId=self.cid)
+            p.changeConstraint(cid, maxForce=HOLD_FORCE, physicsClientId=self.cid)
+            self._constraints[side] = cid
+            self._gimbal[side] = (obj_R.copy(), child_pivot)
         else:
             rel_p = com_R.T @ (obj_p - com_p)
             rel_R = com_R.T @ obj_R
@@ -93,6 +119,7 @@ class GraspManager:
         self._constraints[side] = cid
 
     def _release(self, side: str, keep: bool = False) -> None:
+        self._gimbal.pop(side, None)
         cid = self._constraints.pop(side, None)
         if cid is not None:
             p.removeConstraint(cid, physicsClientId=self.cid)

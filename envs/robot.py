@@ -97,7 +97,7 @@ class Robot:
             R_tcp = R_user @ (R_link @ R_user).T @ (R_t @ self.R_torso_fix)
             arm = Arm(side=side, cols=np.array([self.col_of[j] for j in a.joints]), ee_link=ee, tcp_link=tcp,
                       tcp_com=inert_orn.T @ (tcp - inert_pos), R_tcp=R_tcp, grasp=a.grasp,
-                      hand_links=[ee] + self._descendants(ee, children))
+                      hand_links=self._hand_links(ee, children))
             arm.chain = self.kin.chain(a.ee_link)
             if a.grasp.type == "fingers":
                 arm.finger_cols = np.array([self.col_of[j] for j in a.grasp.joints])
@@ -143,6 +143,15 @@ class Robot:
             ch.setdefault(parent, []).append(i)
         return ch
 
+    def _hand_links(self, ee: int, ch: dict[int, list[int]]) -> list[int]:
+        """The ee link, the links welded to it (a bare TCP frame's geometry usually lives on its
+        parent), and everything below it."""
+        fixed = lambda j: p.getJointInfo(self.id, j, physicsClientId=self.cid)[2] == p.JOINT_FIXED  # noqa: E731
+        top = ee
+        while top >= 0 and fixed(top):
+            top = p.getJointInfo(self.id, top, physicsClientId=self.cid)[16]
+        return [top] + self._descendants(top, ch)
+
     def _descendants(self, link: int, ch: dict[int, list[int]]) -> list[int]:
         out = []
         for c in ch.get(link, []):
@@ -185,6 +194,12 @@ class Robot:
         tp, tR = self.torso_pose()
         p_w, R_w = self.tcp_world(side)
         return tR.T @ (p_w - tp), tR.T @ R_w
+
+    def hand_below_tcp(self, side: str) -> float:
+        """How far the hand's geometry reaches below its TCP right now (m, ≥ 0)."""
+        tcp = self.tcp_world(side)[0]
+        low = min(p.getAABB(self.id, l, physicsClientId=self.cid)[0][2] for l in self.arms[side].hand_links)
+        return float(max(0.0, tcp[2] - low))
 
     def camera_pose(self) -> tuple[np.ndarray, np.ndarray]:
         """Head camera pose in the world: it looks along its +x axis, +z up."""

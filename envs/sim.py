@@ -99,6 +99,10 @@ class Sim:
         pos, orn = p.getBasePositionAndOrientation(body, physicsClientId=self.cid)
         return np.asarray(pos), np.asarray(orn)
 
+    def velocity(self, body: int) -> tuple[np.ndarray, np.ndarray]:
+        lin, ang = p.getBaseVelocity(body, physicsClientId=self.cid)
+        return np.asarray(lin), np.asarray(ang)
+
     def set_pose(self, body: int, pos, orn=(0, 0, 0, 1)) -> None:
         p.resetBasePositionAndOrientation(body, list(pos), list(orn), physicsClientId=self.cid)
         p.resetBaseVelocity(body, [0, 0, 0], [0, 0, 0], physicsClientId=self.cid)
@@ -110,4 +114,7 @@ class Sim:
                     p.disconnect(physicsClientId=self.cid)
             except p.error:  # already disconnected
                 pass
+            from .camera import forget_client
+
+            forget_client(self.cid)
             self.cid = -1

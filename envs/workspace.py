@@ -5,11 +5,24 @@ pose (its torso frame is then world-aligned).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from humanoid_ground.robots import paths
 from humanoid_ground.robots._pybullet import p
+
+#: workspaces per (asset key, base mode): computing one takes seconds, so it is kept in memory and on disk
+_CACHE: dict[tuple, dict] = {}
+WORKSPACE_VERSION = "1"
+
+
+def _disk_path(robot: Robot):
+    try:
+        return paths.cache_dir() / "workspace" / f"{robot.asset.key}-{robot.base_mode}-v{WORKSPACE_VERSION}.json"
+    except Exception:  # pragma: no cover
+        return None
 
 from .robot import Robot
 
@@ -26,6 +39,13 @@ class Workspace:
     bench_x: tuple[float, float]  # bench extent along x
     bench_y: tuple[float, float]
     camera: np.ndarray  # default camera position
+    _hand_low: float = 0.0
+    cells: dict[str, np.ndarray] = field(default_factory=dict)  # per arm: reachable (x, y) on the bench
+
+    #: grid of candidate placements around each hand (× scale), and the heights (above the bench,
+    #: × scale) at which the TCP must reach them: grasp height and lift height
+    GRID = np.arange(-0.20, 0.2001, 0.05)
+    HEIGHTS = (0.07, 0.16)
 
     @classmethod
     def from_robot(cls, robot: Robot) -> "Workspace":
@@ -45,15 +65,127 @@ class Workspace:
             center = tp + np.array([0.3, 0.0, -0.2])
             r = 0.6
         scale = float(np.clip(r / 0.7, 0.3, 1.3))
-        bench_top = float(center[2] - 0.10 * scale)
-        x0 = float(max(tp[0] + 0.12 * scale, center[0] - 0.22 * scale))
-        return cls(torso=tp.copy(), tcp=tcp, shoulder=sh, reach=reach, center=center.copy(), scale=scale,
-                   bench_top=bench_top, bench_x=(x0, float(center[0] + 0.35 * scale)),
-                   bench_y=(float(center[1] - 0.6 * scale), float(center[1] + 0.6 * scale)),
-                   camera=robot.camera_pose()[0].copy())
+        arm_links = {l for arm in robot.arms.values() for l in [int(robot.body.q_index[c]) for c in arm.cols] + arm.hand_links}
+        hand_low = min([p.getAABB(robot.id, l, physicsClientId=robot.cid)[0][2] for arm in robot.arms.values()
+                        for l in arm.hand_links] or [center[2]])
+
+        def bench_front(top: float) -> float:
+            """x of the body's front (arms excluded) at the bench's height, plus a gap."""
+            fronts = [p.getAABB(robot.id, l, physicsClientId=robot.cid)[1][0]
+                      for l in range(-1, p.getNumJoints(robot.id, physicsClientId=robot.cid))
+                      if l not in arm_links and p.getAABB(robot.id, l, physicsClientId=robot.cid)[1][2] > top - 0.15]
+            return float(max(fronts or [tp[0]]) + 0.03)
+
+        def make(top: float) -> "Workspace":
+            x0 = max(bench_front(top), float(center[0] - 0.25 * scale))
+            return cls(torso=tp.copy(), tcp=tcp, shoulder=sh, reach=reach, center=center.copy(), scale=scale,
+                       bench_top=float(top), bench_x=(x0, float(center[0] + 0.35 * scale)),
+                       bench_y=(float(center[1] - 0.6 * scale), float(center[1] + 0.6 * scale)),
+                       camera=robot.camera_pose()[0].copy())
+
+        key = (robot.asset.key, robot.base_mode)
+        if key in _CACHE:
+            ws = make(_CACHE[key]["bench_top"])
+            ws.cells = {k: np.asarray(v).reshape(-1, 2) for k, v in _CACHE[key]["cells"].items()}
+            return ws
+        disk = _disk_path(robot)
+        if disk is not None and disk.is_file():
+            try:
+                d = json.loads(disk.read_text())
+                _CACHE[key] = d
+                return cls.from_robot(robot)
+            except (ValueError, KeyError):
+                pass
+        # choose the bench height where the arms reach the most positions (hands stay above the bench)
+        best = None
+        for k in range(9):
+            top = min(center[2] - (0.06 + 0.05 * k) * scale, hand_low - 0.01 * scale)
+            ws = make(top)
+            ws._hand_low = hand_low
+            for side in robot.arms:
+                ws.cells[side] = ws._reachable_cells(robot, side)
+            n = sum(len(c) for c in ws.cells.values())
+            if best is None or n > best[0]:
+                best = (n, ws)
+        ws = best[1] if best else make(float(center[2] - 0.1 * scale))
+        ws._hand_low = hand_low
+        _CACHE[key] = {"bench_top": ws.bench_top, "cells": {k: v.tolist() for k, v in ws.cells.items()}}
+        if disk is not None:
+            try:
+                disk.parent.mkdir(parents=True, exist_ok=True)
+                tmp = disk.with_suffix(".tmp")
+                tmp.write_text(json.dumps(_CACHE[key]))
+                tmp.replace(disk)
+            except OSError:
+                pass
+        return ws
+
+    def _reachable_cells(self, robot: Robot, side: str) -> np.ndarray:
+        """Bench positions the arm reaches at both grasp and lift height (kinematic IK on the URDF chain,
+        joint limits respected; the hand must also stay on its own side of the body)."""
+        arm = robot.arms[side]
+        T_base = np.eye(4)
+        from .rotations import quat_to_mat
+
+        T_base[:3, :3] = quat_to_mat(robot.base_orn)
+        T_base[:3, 3] = robot.base_pos
+        lo, hi = robot.body.lower[arm.cols], robot.body.upper[arm.cols]
+        s = self.scale
+        sg = 1.0 if side == "left" else -1.0
+        x_min = self.bench_x[0] + 0.04 * s
+        out = []
+        for dx in self.GRID:
+            for dy in self.GRID:
+                xy = self.tcp[side][:2] + np.array([dx, dy]) * s
+                if xy[0] < x_min or sg * (xy[1] - self.center[1]) < 0.02 * s:
+                    continue
+                if any(np.linalg.norm(xy - t[:2]) < 0.06 * s for t in self.tcp.values()) and \
+                        self.bench_top + 0.09 * s > self._hand_low:
+                    continue  # a part here would touch a hand in the default pose
+                ok = True
+                for h in self.HEIGHTS:
+                    target = np.array([xy[0], xy[1], self.bench_top + h * s])
+                    if _ik_error(robot, arm, T_base, target, lo, hi) > 0.004:
+                        ok = False
+                        break
+                if ok:
+                    out.append(xy)
+        return np.array(out).reshape(-1, 2)
+
+    def sample_cells(self, side: str, rng: np.random.Generator, n: int, min_dist: float) -> list[np.ndarray]:
+        """``n`` distinct reachable bench positions for one arm, at least ``min_dist`` (× scale) apart."""
+        cells = self.cells.get(side, np.zeros((0, 2)))
+        if len(cells) == 0:
+            from humanoid_ground.errors import HGroundError
+
+            raise HGroundError(f"the {side} arm reaches no bench position; check the card's default_pose and tcp_xyz")
+        for _ in range(200):
+            idx = rng.choice(len(cells), size=min(n, len(cells)), replace=False)
+            pts = [cells[i] for i in idx]
+            if all(np.linalg.norm(a - b) >= min_dist * self.scale for i, a in enumerate(pts) for b in pts[i + 1:]):
+                return pts
+        return pts
 
     def side_center(self, side: str) -> np.ndarray:
         """A point on the bench surface in front of one hand."""
         c = self.tcp.get(side, self.center).copy()
         c[2] = self.bench_top
         return c
+
+
+def _ik_error(robot: Robot, arm, T_base: np.ndarray, target: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+              iters: int = 60) -> float:
+    """Position-only damped least-squares IK from the default pose; returns the remaining error (m)."""
+    q = robot.body.default_q.copy()
+    c = arm.cols
+    for _ in range(iters):
+        J, pt, _ = robot.kin.jacobian(arm.chain, q, T_base, arm.tcp_link, c)
+        e = target - pt
+        err = float(np.linalg.norm(e))
+        if err < 0.002:
+            return err
+        Jp = J[:3]
+        dq = Jp.T @ np.linalg.solve(Jp @ Jp.T + 0.03 ** 2 * np.eye(3), np.clip(e, -0.05, 0.05))
+        q[c] = np.clip(q[c] + np.clip(dq, -0.2, 0.2), lo, hi)
+    J, pt, _ = robot.kin.jacobian(arm.chain, q, T_base, arm.tcp_link, c)
+    return float(np.linalg.norm(target - pt))

@@ -66,13 +66,13 @@ class Camera(_Strict):
 class Grasp(_Strict):
     """``fingers``: finger joints with [open, closed] positions; ``assisted``: no fingers, the part is
     attached when the closing hand touches it. ``hold``: how an attached part is held — ``rigid``
-    (a weld: the part turns with the hand) or ``pivot`` (a point contact: the part hangs from the
-    hand and keeps itself upright; for arms with fewer than six joints, which cannot hold a part's
-    orientation while moving it)."""
+    (a weld: the part turns with the hand) or ``gimbal`` (the part follows the hand's grasp point but
+    keeps its orientation in the world, like an ideal passive wrist; for arms with fewer than six
+    joints, which cannot hold a part's orientation while moving it)."""
 
     type: Literal["fingers", "assisted"] = "assisted"
     joints: dict[str, tuple[float, float]] = Field(default_factory=dict)
-    hold: Literal["rigid", "pivot"] = "rigid"
+    hold: Literal["rigid", "gimbal"] = "rigid"
 
     @model_validator(mode="after")
     def _fingers_need_joints(self) -> "Grasp":

@@ -75,6 +75,12 @@ class Task:
     def evaluate(self) -> Evaluation:
         raise NotImplementedError
 
+    def plan(self):
+        """The scripted expert's plan for the current episode (a :class:`~humanoid_ground.tasks.scripted.Servo`)."""
+        raise NotImplementedError(f"task '{self.name}' has no scripted expert")
+
     def expert(self) -> Callable[[Any], np.ndarray]:
         """A scripted policy (obs -> action) that solves the task through the canonical ee_delta interface."""
-        raise NotImplementedError(f"task '{self.name}' has no scripted expert")
+        from .scripted import Policy
+
+        return Policy(self.env)

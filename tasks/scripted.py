@@ -19,9 +19,12 @@ from humanoid_ground.envs.rotations import mat_to_rotvec
 class Goal:
     """Where one arm's TCP should go (world frame); ``R=None`` keeps the orientation it had at the step start."""
 
-    pos: np.ndarray
+    pos: np.ndarray | Callable[[], np.ndarray]  # a callable is re-evaluated every step (closed loop)
     R: np.ndarray | None = None
     grip: float = 0.0
+
+    def position(self) -> np.ndarray:
+        return np.asarray(self.pos() if callable(self.pos) else self.pos, dtype=float)
 
 
 @dataclass
@@ -69,7 +72,7 @@ class Servo:
                 a[7 * k + 6] = 1.0 if r.grip[side] >= 0.5 else -1.0
                 continue
             p, R = r.tcp_world(side)
-            e = tR.T @ (np.asarray(g.pos) - p)
+            e = tR.T @ (g.position() - p)
             worst = max(worst, float(np.linalg.norm(e)))
             a[7 * k: 7 * k + 3] = np.clip(self.gain * e / MAX_DPOS, -1, 1)
             R_goal = g.R if g.R is not None else self._held_R[side]
@@ -103,17 +106,77 @@ def head_servo(env, target_world: np.ndarray, gain: float = 1.0) -> tuple[float,
 
 
 class Policy:
-    """Callable obs -> action wrapper around a plan factory (rebuilt at each episode start)."""
+    """The scripted expert as a callable obs -> action. At each episode start it asks the env's
+    current task for a new plan (the task object changes if the env rebuilt its client)."""
 
-    def __init__(self, env, make_plan: Callable[[], Servo]):
+    def __init__(self, env):
         self.env = env.unwrapped if hasattr(env, "unwrapped") else env
-        self.make_plan = make_plan
         self._servo: Servo | None = None
-        self._episode_step = -1
+        self._last_step = -1
 
     def __call__(self, obs=None) -> np.ndarray:
         steps = getattr(self.env, "_steps", 0)
-        if self._servo is None or steps == 0 and self._episode_step != 0:
-            self._servo = self.make_plan()
-        self._episode_step = steps
+        if self._servo is None or steps < self._last_step or (steps == 0 and self._last_step != 0):
+            self._servo = self.env.task.plan()
+        self._last_step = steps
         return self._servo.action().astype(np.float32)
+
+
+def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray], place_bottom_z: float,
+                   obj_half_height: float, lift: float, R_hold: np.ndarray | None = None,
+                   precise: bool = False, release_steps: int = 12, clear_z: float | None = None) -> list[Step]:
+    """Steps that take ``obj`` with one hand and set it down with its bottom at ``place_bottom_z`` over
+    ``place_xy()``; ``clear_z`` is the top of whatever surrounds the place (fixture walls). The object's
+    own measured position (not the TCP's) is servoed onto the target, so the grasp offset does not
+    matter; ``precise`` tightens the alignment for insertions."""
+    env = env.unwrapped if hasattr(env, "unwrapped") else env
+    r, sim, grasp = env.robot, env.sim, env.grasp
+    lift = max(lift, r.hand_below_tcp(side) + 0.03)
+    clear = (place_bottom_z if clear_z is None else clear_z) - place_bottom_z + 0.015
+
+    def obj_pos() -> np.ndarray:
+        return sim.pose(obj)[0]
+
+    def above_obj() -> np.ndarray:
+        o = obj_pos()
+        return o + np.array([0, 0, obj_half_height + lift])
+
+    def touch_obj() -> np.ndarray:
+        o = obj_pos()
+        return o + np.array([0, 0, obj_half_height - 0.01])
+
+    def held() -> bool:
+        return grasp.held.get(side) == obj
+
+    offset = {}
+
+    def tcp_for(obj_target: np.ndarray) -> np.ndarray:
+        """TCP position that puts the held object's centre at obj_target (measured offset)."""
+        tcp = r.tcp_world(side)[0]
+        return tcp + (obj_target - obj_pos())
+
+    def over_place(height: float) -> Callable[[], np.ndarray]:
+        def f() -> np.ndarray:
+            xy = place_xy()
+            return tcp_for(np.array([xy[0], xy[1], place_bottom_z + obj_half_height + height]))
+        return f
+
+    def down() -> np.ndarray:
+        xy = place_xy()
+        return tcp_for(np.array([xy[0], xy[1], place_bottom_z + obj_half_height + 0.002]))
+
+    def retreat() -> np.ndarray:
+        return r.tcp_world(side)[0] * 0 + offset.setdefault("retreat", r.tcp_world(side)[0] + np.array([0, 0, lift]))
+
+    g = lambda pos, grip: {side: Goal(pos, R_hold, grip)}  # noqa: E731
+    return [
+        Step(g(above_obj, 0.0), tol=0.02, max_steps=120, name="above"),
+        Step(g(touch_obj, 1.0), tol=0.004, max_steps=80, done=held, name="grasp"),
+        Step(g(lambda: obj_pos() * 0 + offset.setdefault("lift", r.tcp_world(side)[0] + np.array([0, 0, lift])), 1.0),
+             tol=0.015, max_steps=80, name="lift"),
+        Step(g(over_place(max(lift, clear + 0.02)), 1.0), tol=0.01, max_steps=150, name="transport"),
+        Step(g(over_place(clear), 1.0), tol=0.0015 if precise else 0.004, settle=4, max_steps=150, name="align"),
+        Step(g(down, 1.0), tol=0.003, max_steps=120, name="lower"),
+        Step(g(down, 0.0), tol=1.0, settle=release_steps, max_steps=release_steps + 2, name="release"),
+        Step(g(retreat, 0.0), tol=0.01, max_steps=80, name="retreat"),
+    ]

@@ -14,7 +14,7 @@ from humanoid_ground.envs.rotations import angle_between, mat_to_quat, mat_to_ro
 from humanoid_ground.robots._pybullet import p
 
 from ..base import Evaluation, Task, TaskParams
-from ..scripted import Goal, Policy, Servo, Step
+from ..scripted import Goal, Servo, Step
 
 
 @dataclass
@@ -78,8 +78,5 @@ class Reach(Task):
         reward = -dp / 0.1 - 0.2 * dr / 45.0 + (1.0 if ok else 0.0)
         return Evaluation(reward, ok, {"pos_error": dp, "rot_error_deg": dr})
 
-    def expert(self):
-        def plan():
-            return Servo(self.env, [Step({self.side: Goal(self.target_p, self.target_R)}, tol=0.003, max_steps=10_000)])
-
-        return Policy(self.env, plan)
+    def plan(self):
+        return Servo(self.env, [Step({self.side: Goal(self.target_p, self.target_R)}, tol=0.003, max_steps=10_000)])

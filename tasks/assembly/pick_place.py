@@ -1,0 +1,98 @@
+"""pick_place: take a part from the bench and place it in a fixture pocket.
+
+Success: the part is inside the pocket (centre within the pocket's clearance, resting on its floor),
+released, and at rest.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from humanoid_ground.envs.rotations import mat_to_quat
+
+from .. import parts
+from ..base import Evaluation, Task, TaskParams
+from ..scripted import Servo, pick_and_place
+
+
+@dataclass
+class PickPlaceParams(TaskParams):
+    arm: str = "random"
+    part_radius: float = 0.025  # m, scaled with the robot's size
+    part_height: float = 0.06
+    clearance: float = 0.006  # m radial gap between part and pocket
+    pocket_depth: float = 0.03
+    spread: float = 0.01  # m, random jitter around the sampled reachable cells
+    rest_speed: float = 0.05  # m/s
+
+
+class PickPlace(Task):
+    name = "pick_place"
+    arms_required = 1
+    obs_dim = 18
+    Params = PickPlaceParams
+
+    def __init__(self, env, params: PickPlaceParams):
+        super().__init__(env, params)
+        s = self.ws.scale
+        self.r_part = params.part_radius * max(s, 0.6)
+        self.h_part = params.part_height * max(s, 0.6)
+        self.r_pocket = self.r_part + params.clearance
+        self.depth = params.pocket_depth * max(s, 0.6)
+        cid = self.sim.cid
+        self.bench_id = self.bench()
+        self.fixture = parts.make_static(cid, parts.ring_shapes(self.r_pocket, 0.012, self.depth), [0, 0, -5], (0.2, 0.35, 0.7, 1))
+        self.part = parts.cylinder(cid, self.r_part, self.h_part, [0, 0, -5], (0.9, 0.55, 0.1, 1), mass=0.15)
+        self.graspables = [self.part]
+        self.dynamic_bodies = [self.part]
+        self.side = "right"
+        self.fixture_xy = np.zeros(2)
+
+    def reset(self, rng):
+        p_, s = self.params, max(self.ws.scale, 0.6)
+        self.side = self.arm_side(rng, p_.arm)
+        sg = 1.0 if self.side == "left" else -1.0
+        part_xy, fix_xy = self.ws.sample_cells(self.side, rng, 2, min_dist=0.09)
+        part_xy = part_xy + rng.uniform(-p_.spread, p_.spread, 2) * s
+        fix_xy = fix_xy + rng.uniform(-p_.spread, p_.spread, 2) * s
+        top = self.ws.bench_top
+        self.sim.set_pose(self.fixture, [fix_xy[0], fix_xy[1], top])
+        self.sim.set_pose(self.part, [part_xy[0], part_xy[1], top + self.h_part / 2])
+        self.fixture_xy = fix_xy
+
+    def _state(self):
+        pos, orn = self.sim.pose(self.part)
+        lin, _ = self.sim.velocity(self.part)
+        return pos, orn, lin
+
+    def observation(self):
+        r = self.robot
+        tp, tR = r.torso_pose()
+        pos, orn, _ = self._state()
+        from humanoid_ground.envs.rotations import quat_to_mat
+
+        fix = np.array([self.fixture_xy[0], self.fixture_xy[1], self.ws.bench_top])
+        tcp = r.tcp_world(self.side)[0]
+        return np.concatenate([tR.T @ (pos - tp), mat_to_quat(tR.T @ quat_to_mat(orn)), tR.T @ (fix - tp),
+                               tR.T @ (fix - pos), tR.T @ (pos - tcp), [float(self.env.grasp.held.get(self.side) == self.part),
+                                                                          1.0 if self.side == "left" else -1.0]])
+
+    def evaluate(self):
+        pos, _, lin = self._state()
+        lateral = float(np.linalg.norm(pos[:2] - self.fixture_xy))
+        bottom = pos[2] - self.h_part / 2 - self.ws.bench_top
+        held = any(b == self.part for b in self.env.grasp.held.values())
+        speed = float(np.linalg.norm(lin))
+        inside = lateral <= self.params.clearance + 0.002 and bottom <= 0.005
+        ok = bool(inside and not held and speed < self.params.rest_speed)
+        tcp = self.robot.tcp_world(self.side)[0]
+        d_reach = float(np.linalg.norm(tcp - pos))
+        reward = -0.5 * min(d_reach, 0.5) * (0 if held else 1) - lateral - max(bottom, 0) + (0.5 if held else 0) + (2.0 if ok else 0)
+        return Evaluation(reward, ok, {"lateral_error": lateral, "height_above_floor": float(bottom), "speed": speed})
+
+    def plan(self):
+        R0 = None if self.robot.arms[self.side].grasp.hold == "gimbal" else self.robot.tcp_world(self.side)[1].copy()
+        steps = pick_and_place(self.env, self.side, self.part, lambda: self.fixture_xy, self.ws.bench_top, self.h_part / 2,
+                               lift=0.08 * max(self.ws.scale, 0.6), R_hold=R0, clear_z=self.ws.bench_top + self.depth)
+        return Servo(self.env, steps)
