@@ -10,6 +10,7 @@ from gymnasium import spaces
 
 from humanoid_ground.errors import HGroundError
 from humanoid_ground.robots import get_card, load_asset
+from humanoid_ground.robots._pybullet import p
 
 from .camera import Camera
 from .grasp import GraspManager
@@ -86,6 +87,9 @@ class HumanoidEnv(gym.Env):
         if len(self.robot.arms) < self.task.arms_required:
             raise HGroundError(f"robot '{self.card.name}' has {len(self.robot.arms)} arm(s); task '{self.task_name}' needs {self.task.arms_required}")
         self.grasp = GraspManager(self.robot, self.task.graspables)
+        # the state right after building: every reset restores it (contact caches included), so an
+        # episode does not depend on the one before it
+        self._initial_state = p.saveState(physicsClientId=self.cid)
         self.camera = Camera(self.cid, self.robot.fov, self.image_size) if self.obs_mode != "state" else None
         self._render_cam = None
 
@@ -116,6 +120,10 @@ class HumanoidEnv(gym.Env):
             self._needs_rebuild = False
         self._physics_error = None
         self.grasp.release_all()
+        p.restoreState(stateId=self._initial_state, physicsClientId=self.cid)
+        # parts are parked away from everything in the saved state: one collision pass there drops the
+        # contact points cached from the last episode, which would otherwise seed the next one
+        p.performCollisionDetection(physicsClientId=self.cid)
         self.robot.reset()
         self.task.reset(self.np_random)
         self.robot.refresh()
@@ -209,8 +217,11 @@ class HumanoidEnv(gym.Env):
             return "robot speed beyond physical bounds"
         for body in self.task.dynamic_bodies:
             pos, _ = self.sim.pose(body)
+            lin, _ = self.sim.velocity(body)
             if not np.all(np.isfinite(pos)) or abs(pos[0]) > WORLD_BOUND or abs(pos[1]) > WORLD_BOUND or pos[2] < -1.0 or pos[2] > WORLD_BOUND:
                 return f"object {body} left the world (position {np.round(pos, 2).tolist()})"
+            if np.linalg.norm(lin) > MAX_SPEED:
+                return f"object {body} moves at {np.linalg.norm(lin):.0f} m/s: it would tunnel out of the world"
         return None
 
     # --- rendering -----------------------------------------------------------------------------------------

@@ -52,6 +52,11 @@ class GraspManager:
                                    jointChildFrameOrientation=mat_to_quat(R_world.T @ com_R).tolist(), maxForce=HOLD_FORCE,
                                    physicsClientId=self.cid)
 
+    def _arm_links(self, side: str) -> list[int]:
+        """The holding arm's links and its hand: a held part does not collide with them."""
+        arm = self.robot.arms[side]
+        return sorted(set(int(self.robot.body.q_index[c]) for c in arm.cols) | set(arm.hand_links))
+
     def _touching(self, side: str) -> int | None:
         """The graspable part nearest to the hand: a hand link within GRASP_DISTANCE of it, or the TCP
         within TCP_DISTANCE of its bounding box."""
@@ -100,7 +105,7 @@ class GraspManager:
             p.changeConstraint(cid, maxForce=HOLD_FORCE, physicsClientId=self.cid)
             self._constraints[side] = cid
         self.held[side] = body
-        for link in arm.hand_links:
+        for link in self._arm_links(side):
             p.setCollisionFilterPair(r.id, body, link, -1, 0, physicsClientId=self.cid)
 
     def _pin(self, side: str, body: int) -> None:
@@ -125,7 +130,7 @@ class GraspManager:
             p.removeConstraint(cid, physicsClientId=self.cid)
         body = self.held[side]
         if not keep and body is not None:
-            for link in self.robot.arms[side].hand_links:
+            for link in self._arm_links(side):
                 p.setCollisionFilterPair(self.robot.id, body, link, -1, 1, physicsClientId=self.cid)
             self.held[side] = None
 

@@ -131,29 +131,36 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
     matter; ``precise`` tightens the alignment for insertions."""
     env = env.unwrapped if hasattr(env, "unwrapped") else env
     r, sim, grasp = env.robot, env.sim, env.grasp
-    lift = max(lift, r.hand_below_tcp(side) + 0.03)
+    # the empty hand travels high enough for whatever hangs below its TCP (fingers) to clear the part
+    approach = max(lift, r.hand_below_tcp(side) - 2 * obj_half_height + 0.02)
     clear = (place_bottom_z if clear_z is None else clear_z) - place_bottom_z + 0.015
+    carry = max(lift, clear + 0.02)
 
     def obj_pos() -> np.ndarray:
         return sim.pose(obj)[0]
 
     def above_obj() -> np.ndarray:
-        o = obj_pos()
-        return o + np.array([0, 0, obj_half_height + lift])
+        return obj_pos() + np.array([0, 0, obj_half_height + approach])
 
     def touch_obj() -> np.ndarray:
-        o = obj_pos()
-        return o + np.array([0, 0, obj_half_height - 0.01])
+        return obj_pos() + np.array([0, 0, obj_half_height - 0.01])
 
     def held() -> bool:
         return grasp.held.get(side) == obj
 
-    offset = {}
+    fixed: dict[str, np.ndarray] = {}
+
+    def once(key: str, f: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
+        """A goal computed when its step starts, then kept."""
+        def g() -> np.ndarray:
+            if key not in fixed:
+                fixed[key] = f()
+            return fixed[key]
+        return g
 
     def tcp_for(obj_target: np.ndarray) -> np.ndarray:
         """TCP position that puts the held object's centre at obj_target (measured offset)."""
-        tcp = r.tcp_world(side)[0]
-        return tcp + (obj_target - obj_pos())
+        return r.tcp_world(side)[0] + (obj_target - obj_pos())
 
     def over_place(height: float) -> Callable[[], np.ndarray]:
         def f() -> np.ndarray:
@@ -165,18 +172,16 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
         xy = place_xy()
         return tcp_for(np.array([xy[0], xy[1], place_bottom_z + obj_half_height + 0.002]))
 
-    def retreat() -> np.ndarray:
-        return r.tcp_world(side)[0] * 0 + offset.setdefault("retreat", r.tcp_world(side)[0] + np.array([0, 0, lift]))
-
     g = lambda pos, grip: {side: Goal(pos, R_hold, grip)}  # noqa: E731
     return [
         Step(g(above_obj, 0.0), tol=0.02, max_steps=120, name="above"),
         Step(g(touch_obj, 1.0), tol=0.004, max_steps=80, done=held, name="grasp"),
-        Step(g(lambda: obj_pos() * 0 + offset.setdefault("lift", r.tcp_world(side)[0] + np.array([0, 0, lift])), 1.0),
-             tol=0.015, max_steps=80, name="lift"),
-        Step(g(over_place(max(lift, clear + 0.02)), 1.0), tol=0.01, max_steps=150, name="transport"),
+        Step(g(once("lift", lambda: r.tcp_world(side)[0] + np.array([0, 0, carry])), 1.0), tol=0.015, max_steps=80, name="lift"),
+        Step(g(over_place(carry), 1.0), tol=0.012, max_steps=150, name="transport"),
         Step(g(over_place(clear), 1.0), tol=0.0015 if precise else 0.004, settle=4, max_steps=150, name="align"),
         Step(g(down, 1.0), tol=0.003, max_steps=120, name="lower"),
-        Step(g(down, 0.0), tol=1.0, settle=release_steps, max_steps=release_steps + 2, name="release"),
-        Step(g(retreat, 0.0), tol=0.01, max_steps=80, name="retreat"),
+        Step(g(once("release", lambda: r.tcp_world(side)[0].copy()), 0.0), tol=1.0, settle=release_steps,
+             max_steps=release_steps + 2, name="release"),
+        Step(g(once("retreat", lambda: r.tcp_world(side)[0] + np.array([0, 0, approach])), 0.0), tol=0.01, max_steps=80,
+             name="retreat"),
     ]

@@ -1,0 +1,154 @@
+"""Environments: Gymnasium API conformance, canonical spaces, determinism, bad actions, physics faults."""
+from __future__ import annotations
+
+import os
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import humanoid_ground as hg
+from humanoid_ground.errors import HGroundError, UnknownNameError
+from humanoid_ground.robots._pybullet import p
+
+THREE_ROBOTS = ["unitree_h1", "fourier_gr1t2", "unitree_g1"]
+
+
+@pytest.mark.parametrize("robot", THREE_ROBOTS)
+@pytest.mark.parametrize("task", ["reach", "pick_place"])
+def test_gymnasium_check_env(task, robot):
+    from gymnasium.utils.env_checker import check_env
+
+    env = hg.make(task, robot=robot)
+    check_env(env.unwrapped, skip_render_check=True)
+    env.close()
+
+
+def test_gym_make_by_id_and_canonical_spaces():
+    shapes = set()
+    for robot in ("unitree_h1", "booster_t1"):
+        env = gym.make("hground/Reach-v0", robot=robot)
+        obs, info = env.reset(seed=0)
+        assert env.action_space.shape == (16,)
+        assert obs["canonical"].shape == (23,) and obs["task"].shape == env.observation_space["task"].shape
+        assert set(info) >= {"is_success", "task_metrics", "robot", "physics"}
+        shapes.add(obs["proprio"].shape)
+        env.close()
+    assert len(shapes) == 2  # native joints differ between robots, the canonical part does not
+
+
+def _rollout(seed: int, actions: np.ndarray):
+    env = hg.make("pick_place", robot="unitree_h1")
+    obs, _ = env.reset(seed=seed)
+    out = [np.concatenate([v.ravel() for v in obs.values()])]
+    rewards = []
+    for a in actions:
+        obs, r, *_ = env.step(a)
+        out.append(np.concatenate([v.ravel() for v in obs.values()]))
+        rewards.append(r)
+    env.close()
+    return np.array(out), np.array(rewards)
+
+
+def test_determinism_bit_identical():
+    acts = np.random.default_rng(0).uniform(-1, 1, (40, 16)).astype(np.float32)
+    a1, r1 = _rollout(3, acts)
+    a2, r2 = _rollout(3, acts)
+    assert np.array_equal(a1, a2) and np.array_equal(r1, r2)
+    b1, _ = _rollout(4, acts)
+    assert not np.array_equal(a1[0], b1[0])  # another seed gives another start
+
+
+def test_nan_action_rejected_without_stepping():
+    env = hg.make("reach", robot="unitree_h1")
+    env.reset(seed=0)
+    u = env.unwrapped
+    q_before = u.robot.q.copy()
+    a = np.zeros(16, dtype=np.float32)
+    a[[2, 9]] = [np.nan, np.inf]
+    with pytest.raises(ValueError, match=r"indices \[2, 9\]"):
+        env.step(a)
+    assert u._steps == 0 and np.array_equal(u.robot.q, q_before)
+    with pytest.raises(ValueError, match="shape"):
+        env.step(np.zeros(5))
+    env.step(np.full(16, 7.0, dtype=np.float32))  # out of range: clipped, not an error
+    env.close()
+
+
+def test_physics_blowup_truncates_and_next_reset_is_clean():
+    env = hg.make("pick_place", robot="unitree_h1")
+    env.reset(seed=0)
+    u = env.unwrapped
+    part = u.task.part
+    p.applyExternalForce(part, -1, [0, 0, 5e7], [0, 0, 0], p.LINK_FRAME, physicsClientId=u.cid)
+    obs, r, term, trunc, info = env.step(np.zeros(16, dtype=np.float32))
+    for _ in range(5):
+        if trunc:
+            break
+        obs, r, term, trunc, info = env.step(np.zeros(16, dtype=np.float32))
+    assert trunc and "physics_error" in info and "m/s" in info["physics_error"]
+    assert all(np.all(np.isfinite(v)) for v in obs.values())
+    obs, info = env.reset(seed=1)
+    assert info["physics"]["ok"] and all(np.all(np.isfinite(v)) for v in obs.values())
+    obs, r, term, trunc, info = env.step(np.zeros(16, dtype=np.float32))
+    assert not trunc and "physics_error" not in info
+    env.close()
+
+
+def _rss_mb() -> float:
+    with open(f"/proc/{os.getpid()}/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+def test_200_envs_do_not_leak():
+    def cycle():
+        env = hg.make("reach", robot="unitree_h1")
+        env.reset(seed=0)
+        env.step(np.zeros(16, dtype=np.float32))
+        env.close()
+
+    for _ in range(20):  # warm-up: caches, allocator pools
+        cycle()
+    before = _rss_mb()
+    for _ in range(180):
+        cycle()
+    grown = _rss_mb() - before
+    assert grown < 40, f"RSS grew {grown:.1f} MB over 180 env create/close cycles"
+
+
+def test_joint_pos_control_and_rgbd_obs():
+    env = hg.make("reach", robot="unitree_h1", control="joint_pos", obs="rgbd", image_size=48)
+    obs, _ = env.reset(seed=0)
+    u = env.unwrapped
+    assert env.action_space.shape == (u.robot.n + 2,)
+    assert obs["rgb_head"].shape == (48, 48, 3) and obs["depth_head"].shape == (48, 48, 1)
+    assert obs["rgb_head"].std() > 1.0  # a real picture, not a constant frame
+    obs2, *_ = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+    assert np.all(np.isfinite(obs2["depth_head"])) and obs2["depth_head"].min() > 0
+    env.close()
+
+
+def test_floating_base_runs():
+    env = hg.make("reach", robot="unitree_g1", base="floating")
+    env.reset(seed=0)
+    for _ in range(20):
+        obs, r, term, trunc, info = env.step(np.zeros(16, dtype=np.float32))
+        assert "fell" in info
+    assert np.isfinite(r)
+    env.close()
+
+
+def test_bad_names_one_line():
+    with pytest.raises(UnknownNameError, match="Did you mean 'pick_place'"):
+        hg.make("pick_plce")
+    with pytest.raises(UnknownNameError, match="control"):
+        hg.make("reach", control="torque")
+    with pytest.raises(HGroundError, match="unknown parameter"):
+        hg.make("reach", task_params={"tolerance": 1})
+    with pytest.raises(UnknownNameError, match="robot"):
+        hg.make("reach", robot="unitree_h2")
+
+
+def test_legless_armless_robot_refused_for_arm_tasks():
+    with pytest.raises(HGroundError, match="has 0 arm"):
+        hg.make("reach", robot="berkeley_humanoid")

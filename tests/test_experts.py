@@ -1,0 +1,32 @@
+"""Scripted experts solve their tasks (a few seeds here; the full table is scripts/expert_table.py)."""
+from __future__ import annotations
+
+import pytest
+
+import humanoid_ground as hg
+from humanoid_ground.tasks import expert
+
+
+def _success_rate(task: str, robot: str, seeds) -> float:
+    env = hg.make(task, robot=robot)
+    pol = expert(env)
+    wins = 0
+    for s in seeds:
+        obs, info = env.reset(seed=s)
+        done = False
+        while not done:
+            obs, r, term, trunc, info = env.step(pol(obs))
+            done = term or trunc
+        wins += bool(info["is_success"])
+    env.close()
+    return wins / len(seeds)
+
+
+@pytest.mark.parametrize("robot", ["unitree_h1", "fourier_gr1t2", "booster_t1"])
+def test_reach_expert(robot):
+    assert _success_rate("reach", robot, range(4)) >= 0.75
+
+
+@pytest.mark.parametrize("robot", ["unitree_h1", "fourier_gr1t2"])
+def test_pick_place_expert(robot):
+    assert _success_rate("pick_place", robot, range(3)) >= 0.66
