@@ -56,6 +56,7 @@ class Kinematics:
             self.by_child[j.find("child").get("link")] = _J(j.get("name"), j.find("parent").get("link"),
                                                            j.find("child").get("link"), j.get("type"), T, axis / (n or 1.0))
         self.cols = joint_cols
+        self._plans: dict = {}
 
     def chain(self, link: str) -> list[_J]:
         out = []
@@ -85,21 +86,31 @@ class Kinematics:
     def jacobian(self, chain: list[_J], q: np.ndarray, T_base: np.ndarray, point_local: np.ndarray,
                  cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """6×len(cols) world Jacobian of a point fixed in the chain's last link, plus that link's
-        world position of the point and rotation."""
+        world position of the point and rotation. (Hot path: one call per arm per control step.)"""
         Ts = self.fk_chain(chain, q, T_base)
         T_end = Ts[-1]
         pt = T_end[:3, :3] @ point_local + T_end[:3, 3]
+        key = (id(chain), tuple(cols.tolist()))
+        plan = self._plans.get(key)
+        if plan is None:  # which chain entries drive which Jacobian column
+            where = {c: k for k, c in enumerate(cols.tolist())}
+            plan = [(i, where[self.cols[j.name]], j.type == "prismatic") for i, j in enumerate(chain)
+                    if self.cols.get(j.name) in where]
+            self._plans[key] = plan
         J = np.zeros((6, len(cols)))
-        where = {c: k for k, c in enumerate(cols.tolist())}
-        for j, T in zip(chain, Ts):
-            c = self.cols.get(j.name)
-            if c is None or c not in where:
-                continue
-            k = where[c]
-            a = T[:3, :3] @ j.axis
-            if j.type == "prismatic":
-                J[:3, k] = a
+        if not plan:
+            return J, pt, T_end[:3, :3]
+        idx = [i for i, _, _ in plan]
+        A = np.array([Ts[i][:3, :3] @ chain[i].axis for i in idx])  # joint axes (world)
+        D = pt - np.array([Ts[i][:3, 3] for i in idx])  # lever arms
+        lin = np.empty_like(A)
+        lin[:, 0] = A[:, 1] * D[:, 2] - A[:, 2] * D[:, 1]
+        lin[:, 1] = A[:, 2] * D[:, 0] - A[:, 0] * D[:, 2]
+        lin[:, 2] = A[:, 0] * D[:, 1] - A[:, 1] * D[:, 0]
+        for r, (_, k, prismatic) in enumerate(plan):
+            if prismatic:
+                J[:3, k] = A[r]
             else:
-                J[:3, k] = np.cross(a, pt - T[:3, 3])
-                J[3:, k] = a
+                J[:3, k] = lin[r]
+                J[3:, k] = A[r]
         return J, pt, T_end[:3, :3]

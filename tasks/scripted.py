@@ -124,11 +124,13 @@ class Policy:
 
 def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray], place_bottom_z: float,
                    obj_half_height: float, lift: float, R_hold: np.ndarray | None = None,
-                   precise: bool = False, release_steps: int = 12, clear_z: float | None = None) -> list[Step]:
+                   precise: bool = False, release_steps: int = 12, clear_z: float | None = None,
+                   align_offset: Callable[[], np.ndarray] | None = None) -> list[Step]:
     """Steps that take ``obj`` with one hand and set it down with its bottom at ``place_bottom_z`` over
     ``place_xy()``; ``clear_z`` is the top of whatever surrounds the place (fixture walls). The object's
     own measured position (not the TCP's) is servoed onto the target, so the grasp offset does not
-    matter; ``precise`` tightens the alignment for insertions."""
+    matter; ``precise`` tightens the alignment for insertions, and ``align_offset()`` (the vector from the
+    object's centre to the point that must meet the target axis, e.g. a tilted peg's tip) refines it."""
     env = env.unwrapped if hasattr(env, "unwrapped") else env
     r, sim, grasp = env.robot, env.sim, env.grasp
     # the empty hand travels high enough for whatever hangs below its TCP (fingers) to clear the part
@@ -142,8 +144,8 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
     def above_obj() -> np.ndarray:
         return obj_pos() + np.array([0, 0, obj_half_height + approach])
 
-    def touch_obj() -> np.ndarray:
-        return obj_pos() + np.array([0, 0, obj_half_height - 0.01])
+    def touch_obj() -> np.ndarray:  # just above the top: the grasp takes it within 10 mm, without pushing
+        return obj_pos() + np.array([0, 0, obj_half_height + 0.004])
 
     def held() -> bool:
         return grasp.held.get(side) == obj
@@ -159,8 +161,13 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
         return g
 
     def tcp_for(obj_target: np.ndarray) -> np.ndarray:
-        """TCP position that puts the held object's centre at obj_target (measured offset)."""
-        return r.tcp_world(side)[0] + (obj_target - obj_pos())
+        """TCP position that puts the held object's centre at obj_target (measured offset); with
+        ``align_offset`` its tip goes onto the target's vertical axis instead."""
+        shift = np.zeros(3)
+        if align_offset is not None:
+            off = align_offset()
+            shift[:2] = -(off[:2])
+        return r.tcp_world(side)[0] + (obj_target + shift - obj_pos())
 
     def over_place(height: float) -> Callable[[], np.ndarray]:
         def f() -> np.ndarray:

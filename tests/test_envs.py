@@ -15,7 +15,7 @@ THREE_ROBOTS = ["unitree_h1", "fourier_gr1t2", "unitree_g1"]
 
 
 @pytest.mark.parametrize("robot", THREE_ROBOTS)
-@pytest.mark.parametrize("task", ["reach", "pick_place"])
+@pytest.mark.parametrize("task", ["reach", "pick_place", "peg_insert"])
 def test_gymnasium_check_env(task, robot):
     from gymnasium.utils.env_checker import check_env
 

@@ -30,3 +30,25 @@ def test_reach_expert(robot):
 @pytest.mark.parametrize("robot", ["unitree_h1", "fourier_gr1t2"])
 def test_pick_place_expert(robot):
     assert _success_rate("pick_place", robot, range(3)) >= 0.66
+
+
+def test_peg_insert_expert_and_metrics():
+    env = hg.make("peg_insert", robot="fourier_gr1t2")
+    pol = expert(env)
+    obs, info = env.reset(seed=0)
+    assert set(info["task_metrics"]) >= {"lateral_error", "depth", "max_contact_force"}
+    done = False
+    while not done:
+        obs, r, term, trunc, info = env.step(pol(obs))
+        done = term or trunc
+    assert info["is_success"] and info["task_metrics"]["depth_fraction"] >= 0.8
+    env.close()
+
+
+def test_expert_needs_canonical_control():
+    from humanoid_ground.errors import HGroundError
+
+    env = hg.make("reach", robot="unitree_h1", control="joint_pos")
+    with pytest.raises(HGroundError, match="ee_delta"):
+        expert(env)
+    env.close()

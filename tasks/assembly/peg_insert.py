@@ -1,0 +1,106 @@
+"""peg_insert: insert a peg into a hole with a given clearance (default 1.0 mm).
+
+Success: insertion depth ≥ 80 % of the hole depth with the peg inside the hole. Metrics: lateral
+error (peg axis to hole axis), insertion depth, and the largest peg–fixture contact force so far.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from humanoid_ground.envs.rotations import mat_to_quat, quat_to_mat
+
+from .. import parts
+from ..base import Evaluation, Task, TaskParams
+from ..scripted import Servo, pick_and_place
+
+
+@dataclass
+class PegInsertParams(TaskParams):
+    arm: str = "random"
+    peg_radius: float = 0.012  # m (scaled with the robot's size, not below 0.6 ×)
+    peg_length: float = 0.08
+    clearance_mm: float = 1.0  # radial clearance between peg and hole
+    hole_depth: float = 0.04
+    spread: float = 0.01
+    success_depth: float = 0.8  # fraction of the hole depth
+
+
+class PegInsert(Task):
+    name = "peg_insert"
+    arms_required = 1
+    obs_dim = 19
+    Params = PegInsertParams
+
+    def __init__(self, env, params: PegInsertParams):
+        super().__init__(env, params)
+        s = max(self.ws.scale, 0.6)
+        self.r = params.peg_radius * s
+        self.L = params.peg_length * s
+        self.D = params.hole_depth * s
+        self.c = params.clearance_mm / 1000.0
+        cid = self.sim.cid
+        self.bench_id = self.bench()
+        self.fixture = parts.make_static(cid, parts.ring_shapes(self.r + self.c, 0.015, self.D), [0, 0, -5], (0.25, 0.3, 0.35, 1))
+        self.peg = parts.cylinder(cid, self.r, self.L, [0, 0, -5], (0.8, 0.8, 0.85, 1), mass=0.1)
+        self.graspables = [self.peg]
+        self.dynamic_bodies = [self.peg]
+        self.side = "right"
+        self.hole_xy = np.zeros(2)
+        self.max_force = 0.0
+
+    def reset(self, rng):
+        p_, s = self.params, max(self.ws.scale, 0.6)
+        self.side = self.arm_side(rng, p_.arm)
+        peg_xy, hole_xy = self.ws.sample_cells(self.side, rng, 2, min_dist=0.09)
+        peg_xy = peg_xy + rng.uniform(-p_.spread, p_.spread, 2) * s
+        hole_xy = hole_xy + rng.uniform(-p_.spread, p_.spread, 2) * s
+        top = self.ws.bench_top
+        self.sim.set_pose(self.fixture, [hole_xy[0], hole_xy[1], top])
+        self.sim.set_pose(self.peg, [peg_xy[0], peg_xy[1], top + self.L / 2])
+        self.hole_xy = hole_xy
+        self.max_force = 0.0
+
+    def _geometry(self):
+        pos, orn = self.sim.pose(self.peg)
+        axis = quat_to_mat(orn)[:, 2]
+        bottom = pos - axis * self.L / 2 * np.sign(axis[2] or 1.0)
+        lateral = float(np.linalg.norm(bottom[:2] - self.hole_xy))
+        depth = float(self.ws.bench_top + self.D - bottom[2])  # below the hole's rim
+        return pos, orn, lateral, depth
+
+    def _tip_offset(self) -> np.ndarray:
+        """From the peg's centre to its lower tip."""
+        _, orn = self.sim.pose(self.peg)
+        axis = quat_to_mat(orn)[:, 2]
+        return -axis * self.L / 2 * np.sign(axis[2] or 1.0)
+
+    def observation(self):
+        r = self.robot
+        tp, tR = r.torso_pose()
+        pos, orn, lateral, depth = self._geometry()
+        hole = np.array([self.hole_xy[0], self.hole_xy[1], self.ws.bench_top + self.D])
+        tcp = r.tcp_world(self.side)[0]
+        return np.concatenate([tR.T @ (pos - tp), mat_to_quat(tR.T @ quat_to_mat(orn)), tR.T @ (hole - tp), tR.T @ (hole - pos),
+                               tR.T @ (pos - tcp), [float(self.env.grasp.held.get(self.side) == self.peg), depth / self.D,
+                                                    1.0 if self.side == "left" else -1.0]])
+
+    def evaluate(self):
+        pos, _, lateral, depth = self._geometry()
+        self.max_force = max(self.max_force, parts.contact_force(self.sim.cid, self.peg, self.fixture))
+        inside = lateral <= self.c + 0.002
+        ok = bool(inside and depth >= self.params.success_depth * self.D)
+        held = self.env.grasp.held.get(self.side) == self.peg
+        tcp = self.robot.tcp_world(self.side)[0]
+        reward = (-0.5 * min(float(np.linalg.norm(tcp - pos)), 0.5) * (0 if held else 1) + (0.3 if held else 0)
+                  - min(lateral, 0.3) + (0.5 * max(depth, 0) / self.D if inside else 0) + (2.0 if ok else 0))
+        return Evaluation(reward, ok, {"lateral_error": lateral, "depth": depth, "depth_fraction": depth / self.D,
+                                       "max_contact_force": self.max_force})
+
+    def plan(self):
+        R0 = None if self.robot.arms[self.side].grasp.hold == "gimbal" else self.robot.tcp_world(self.side)[1].copy()
+        steps = pick_and_place(self.env, self.side, self.peg, lambda: self.hole_xy, self.ws.bench_top, self.L / 2,
+                               lift=0.06 * max(self.ws.scale, 0.6), R_hold=R0, precise=True,
+                               clear_z=self.ws.bench_top + self.D, align_offset=self._tip_offset)
+        return Servo(self.env, steps)
