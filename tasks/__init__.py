@@ -10,3 +10,23 @@ def expert(env):
 
         raise HGroundError("scripted experts act through control='ee_delta'; make the env with control='ee_delta'")
     return u.task.expert()
+
+
+def expert_success(task: str, robot: str, seeds) -> int:
+    """Run the scripted expert for one episode per seed; return how many ended in success."""
+    import humanoid_ground as hg
+
+    env = hg.make(task, robot=robot)
+    try:
+        pol = expert(env)
+        wins = 0
+        for s in seeds:
+            obs, info = env.reset(seed=int(s))
+            done = False
+            while not done:
+                obs, _, term, trunc, info = env.step(pol(obs))
+                done = term or trunc
+            wins += bool(info["is_success"])
+        return wins
+    finally:
+        env.close()

@@ -1,5 +1,5 @@
-"""Parametric scene parts built from PyBullet primitives: rings (pockets, holes, bores) with optional
-chamfered lead-ins, plates with holes. Sizes in metres."""
+"""Parametric scene parts built from PyBullet primitives: rings (pockets, holes, bores) and cylinders.
+Sizes in metres."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,14 +13,9 @@ def _quat_z(a: float) -> list[float]:
     return [0.0, 0.0, float(np.sin(a / 2)), float(np.cos(a / 2))]
 
 
-def _quat_zx(a: float, tilt: float) -> list[float]:
-    """Rotation about z by a, then about the (rotated) x axis by tilt."""
-    return list(p.multiplyTransforms([0, 0, 0], _quat_z(a), [0, 0, 0], p.getQuaternionFromEuler([tilt, 0, 0]))[1])
-
-
-def ring_shapes(inner_r: float, wall: float, height: float, z0: float = 0.0, chamfer: float = 0.0):
-    """Boxes of an N-gon ring whose flats touch a circle of radius ``inner_r``; with ``chamfer`` > 0 a
-    45° lead-in of that width sits on top. Returns (half_extents, positions, orientations)."""
+def ring_shapes(inner_r: float, wall: float, height: float, z0: float = 0.0):
+    """Boxes of an N-gon ring whose flats touch a circle of radius ``inner_r`` (a round hole, pocket
+    or bore to within the polygon). Returns (half_extents, positions, orientations)."""
     half, pos, orn = [], [], []
     side = 2 * (inner_r + wall) * np.tan(np.pi / N_SIDES) * 1.02
     for k in range(N_SIDES):
@@ -29,38 +24,28 @@ def ring_shapes(inner_r: float, wall: float, height: float, z0: float = 0.0, cha
         half.append([wall / 2, side / 2, height / 2])
         pos.append([c * np.cos(a), c * np.sin(a), z0 + height / 2])
         orn.append(_quat_z(a))
-        if chamfer > 0:
-            # a plate leaning outward at 45°, its lower inner edge at the hole's rim
-            L = chamfer * np.sqrt(2)
-            t = 0.004
-            cc = inner_r + chamfer / 2 + t / 2
-            side_c = 2 * (inner_r + chamfer + wall) * np.tan(np.pi / N_SIDES) * 1.05
-            half.append([t / 2, side_c / 2, L / 2])
-            pos.append([cc * np.cos(a), cc * np.sin(a), z0 + height + chamfer / 2])
-            q = p.multiplyTransforms([0, 0, 0], _quat_z(a), [0, 0, 0], p.getQuaternionFromEuler([0, -np.pi / 4, 0]))[1]
-            orn.append(list(q))
     return half, pos, orn
 
 
-def make_static(cid: int, boxes, base_pos, rgba) -> int:
-    """One static body from boxes (half_extents, positions, orientations)."""
+def _shapes(cid: int, boxes, rgba) -> tuple[int, int]:
     half, pos, orn = boxes
     n = len(half)
     col = p.createCollisionShapeArray([p.GEOM_BOX] * n, halfExtents=half, collisionFramePositions=pos,
                                       collisionFrameOrientations=orn, physicsClientId=cid)
     vis = p.createVisualShapeArray([p.GEOM_BOX] * n, halfExtents=half, visualFramePositions=pos,
                                    visualFrameOrientations=orn, rgbaColors=[list(rgba)] * n, physicsClientId=cid)
+    return col, vis
+
+
+def make_static(cid: int, boxes, base_pos, rgba) -> int:
+    """One static body from boxes (half_extents, positions, orientations)."""
+    col, vis = _shapes(cid, boxes, rgba)
     return p.createMultiBody(0, col, vis, list(base_pos), physicsClientId=cid)
 
 
 def make_dynamic(cid: int, boxes, base_pos, rgba, mass: float) -> int:
     """A dynamic rigid body from boxes (e.g. a gear with a bore): the COM is the body origin."""
-    half, pos, orn = boxes
-    n = len(half)
-    col = p.createCollisionShapeArray([p.GEOM_BOX] * n, halfExtents=half, collisionFramePositions=pos,
-                                      collisionFrameOrientations=orn, physicsClientId=cid)
-    vis = p.createVisualShapeArray([p.GEOM_BOX] * n, halfExtents=half, visualFramePositions=pos,
-                                   visualFrameOrientations=orn, rgbaColors=[list(rgba)] * n, physicsClientId=cid)
+    col, vis = _shapes(cid, boxes, rgba)
     b = p.createMultiBody(mass, col, vis, list(base_pos), physicsClientId=cid)
     p.changeDynamics(b, -1, lateralFriction=0.6, angularDamping=0.6, linearDamping=0.1, physicsClientId=cid)
     return b

@@ -4,22 +4,11 @@ from __future__ import annotations
 import pytest
 
 import humanoid_ground as hg
-from humanoid_ground.tasks import expert
+from humanoid_ground.tasks import expert, expert_success
 
 
 def _success_rate(task: str, robot: str, seeds) -> float:
-    env = hg.make(task, robot=robot)
-    pol = expert(env)
-    wins = 0
-    for s in seeds:
-        obs, info = env.reset(seed=s)
-        done = False
-        while not done:
-            obs, r, term, trunc, info = env.step(pol(obs))
-            done = term or trunc
-        wins += bool(info["is_success"])
-    env.close()
-    return wins / len(seeds)
+    return expert_success(task, robot, seeds) / len(seeds)
 
 
 @pytest.mark.parametrize("robot", ["unitree_h1", "fourier_gr1t2", "booster_t1"])
