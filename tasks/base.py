@@ -53,10 +53,12 @@ class Task:
         self.dynamic_bodies: list[int] = []
 
     # scene placement helpers ---------------------------------------------------------------------------
-    def bench(self, rgba=(0.45, 0.36, 0.27, 1)) -> int:
+    def bench(self, rgba=(0.45, 0.36, 0.27, 1), x_max: float | None = None) -> int:
+        """The workbench (static); ``x_max`` extends it away from the robot."""
         w = self.ws
-        half = [(w.bench_x[1] - w.bench_x[0]) / 2, (w.bench_y[1] - w.bench_y[0]) / 2, 0.02]
-        pos = [(w.bench_x[0] + w.bench_x[1]) / 2, (w.bench_y[0] + w.bench_y[1]) / 2, w.bench_top - 0.02]
+        x1 = max(w.bench_x[1], x_max or w.bench_x[1])
+        half = [(x1 - w.bench_x[0]) / 2, (w.bench_y[1] - w.bench_y[0]) / 2, 0.02]
+        pos = [(w.bench_x[0] + x1) / 2, (w.bench_y[0] + w.bench_y[1]) / 2, w.bench_top - 0.02]
         return self.sim.add_box(half, pos, rgba)
 
     def arm_side(self, rng: np.random.Generator, choice: str) -> str:

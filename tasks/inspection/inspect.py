@@ -1,0 +1,174 @@
+"""inspect: look at every inspection point of a part with the head (or torso-aimed) camera.
+
+A point counts as inspected when it is inside the camera's field of view and within the inspection
+cone around the optical axis (the image centre), within range, facing the camera (angle ≤ 45°) and
+not occluded (a ray from the camera reaches it). All geometric: state-only training never renders.
+Success: every point inspected. Metric: coverage fraction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from humanoid_ground.robots._pybullet import p
+
+from ..base import Evaluation, Task, TaskParams
+from ..scripted import Servo, Step, head_servo
+
+
+@dataclass
+class InspectParams(TaskParams):
+    n_points: int = 5
+    cone_deg: float = 20.0  # inspection cone half-angle around the optical axis (the image's centre)
+    min_range: float = 0.1  # m (× robot scale)
+    max_range: float = 1.5
+    max_facing_deg: float = 45.0
+    spread: float = 0.03  # m, random offset of the part
+
+
+def view_check(cam_pos: np.ndarray, cam_R: np.ndarray, pts: np.ndarray, normals: np.ndarray, fov_deg: float,
+               cone_deg: float, rng: tuple[float, float], max_facing_deg: float, cid: int, body: int) -> np.ndarray:
+    """Which points the camera inspects now (boolean array)."""
+    d = pts - cam_pos
+    dist = np.linalg.norm(d, axis=1)
+    dirs = d / dist[:, None]
+    fwd = cam_R[:, 0]
+    ang = np.degrees(np.arccos(np.clip(dirs @ fwd, -1, 1)))
+    ok = (ang <= min(cone_deg, fov_deg / 2)) & (dist >= rng[0]) & (dist <= rng[1])
+    facing = np.degrees(np.arccos(np.clip(np.sum(-dirs * normals, axis=1), -1, 1)))
+    ok &= facing <= max_facing_deg
+    if ok.any():
+        idx = np.flatnonzero(ok)
+        hits = p.rayTestBatch([cam_pos.tolist()] * len(idx), [(pts[i] + normals[i] * 0.002).tolist() for i in idx],
+                              physicsClientId=cid)
+        for i, h in zip(idx, hits):
+            # unoccluded: the ray reaches (almost) the point, or first hits the part right at the point
+            if h[0] != -1 and not (h[0] == body and np.linalg.norm(np.asarray(h[3]) - pts[i]) < 0.01):
+                ok[i] = False
+    return ok
+
+
+class Inspect(Task):
+    name = "inspect"
+    arms_required = 0
+    Params = InspectParams
+
+    def __init__(self, env, params: InspectParams):
+        super().__init__(env, params)
+        self.obs_dim = 7 * params.n_points + 2
+        s = max(self.ws.scale, 0.5)
+        self.s = s
+        cid = self.sim.cid
+        self.aim = self._axis_hit()
+        self.bench_id = self.bench(x_max=float(self.aim[0] + 0.2 * s))
+        # a part with a flat top, a front slope and two side slopes, all facing up toward the robot
+        w, h = 0.10 * s, 0.05 * s
+        self.faces = {  # name: (centre offset, normal)
+            "top": (np.array([0.0, 0.0, h]), np.array([0.0, 0.0, 1.0])),
+            "front": (np.array([-w * 0.75, 0.0, h * 0.5]), _unit([-1.0, 0.0, 1.0])),
+            "left": (np.array([0.0, w * 0.75, h * 0.5]), _unit([-0.6, 0.7, 1.0])),
+            "right": (np.array([0.0, -w * 0.75, h * 0.5]), _unit([-0.6, -0.7, 1.0])),
+        }
+        half, pos, orn = [[w / 2, w / 2, h / 2]], [[0, 0, h / 2]], [[0, 0, 0, 1]]
+        for name, (c, n) in self.faces.items():
+            if name == "top":
+                continue
+            half.append([w / 2, w / 2, 0.004])
+            pos.append((c - n * 0.004).tolist())
+            orn.append(_quat_from_normal(n))
+        col = p.createCollisionShapeArray([p.GEOM_BOX] * len(half), halfExtents=half, collisionFramePositions=pos,
+                                          collisionFrameOrientations=orn, physicsClientId=cid)
+        vis = p.createVisualShapeArray([p.GEOM_BOX] * len(half), halfExtents=half, visualFramePositions=pos,
+                                       visualFrameOrientations=orn, rgbaColors=[[0.55, 0.6, 0.65, 1]] * len(half),
+                                       physicsClientId=cid)
+        self.part = p.createMultiBody(0, col, vis, [0, 0, -5], physicsClientId=cid)
+        self.marks = [p.createMultiBody(0, -1, p.createVisualShape(p.GEOM_SPHERE, radius=0.006 * s, rgbaColor=[0.9, 0.1, 0.1, 1],
+                                                                    physicsClientId=cid), [0, 0, -5], physicsClientId=cid)
+                      for _ in range(params.n_points)]
+        self.pts = np.zeros((params.n_points, 3))
+        self.normals = np.zeros((params.n_points, 3))
+        self.seen = np.zeros(params.n_points, dtype=bool)
+
+    def _axis_hit(self) -> np.ndarray:
+        """Where the part goes: straight ahead of the camera on the bench plane, seen 50° below the
+        horizon (steep enough for the top face to face the camera); the bench extends to it."""
+        cp, cR = self.robot.camera_pose()
+        _, tR = self.robot.torso_pose()
+        f = tR[:, 0]
+        top = self.ws.bench_top
+        hdist = max((cp[2] - top) / np.tan(np.radians(50)), 0.1 * self.s)
+        xy = cp[:2] + hdist * f[:2] / max(np.linalg.norm(f[:2]), 1e-6)
+        xy[0] = max(xy[0], self.ws.bench_x[0] + 0.08 * self.s)
+        return np.array([xy[0], xy[1], top])
+
+    def _part_position(self, rng) -> np.ndarray:
+        pos = self.aim.copy()
+        pos[:2] += rng.uniform(-self.params.spread, self.params.spread, 2) * self.s
+        return pos
+
+    def reset(self, rng):
+        base = self._part_position(rng)
+        self.sim.set_pose(self.part, base)
+        names = list(self.faces)
+        w = 0.10 * self.s
+        for k in range(self.params.n_points):
+            c, n = self.faces[names[k % len(names)]]
+            # a random spot on the face plane, away from its edges
+            t1 = np.cross(n, [0, 0, 1.0]) if abs(n[2]) < 0.99 else np.array([1.0, 0, 0])
+            t1 /= np.linalg.norm(t1)
+            t2 = np.cross(n, t1)
+            off = rng.uniform(-0.3, 0.3, 2) * w
+            self.pts[k] = base + c + off[0] * t1 + off[1] * t2
+            self.normals[k] = n
+            self.sim.set_pose(self.marks[k], self.pts[k])
+            p.changeVisualShape(self.marks[k], -1, rgbaColor=[0.9, 0.1, 0.1, 1], physicsClientId=self.sim.cid)
+        self.seen[:] = False
+
+    def update_seen(self) -> np.ndarray:
+        cp, cR = self.robot.camera_pose()
+        now = view_check(cp, cR, self.pts, self.normals, self.robot.fov, self.params.cone_deg,
+                         (self.params.min_range * self.s, self.params.max_range * self.s), self.params.max_facing_deg,
+                         self.sim.cid, self.part)
+        new = now & ~self.seen
+        for k in np.flatnonzero(new):
+            p.changeVisualShape(self.marks[k], -1, rgbaColor=[0.1, 0.8, 0.2, 1], physicsClientId=self.sim.cid)
+        self.seen |= now
+        return new
+
+    def observation(self):
+        tp, tR = self.robot.torso_pose()
+        rel = (self.pts - tp) @ tR
+        nrm = self.normals @ tR
+        cov = self.seen.mean()
+        return np.concatenate([np.hstack([rel, nrm, self.seen[:, None].astype(float)]).ravel(), [cov, float(self.seen.all())]])
+
+    def evaluate(self):
+        new = self.update_seen()
+        cov = float(self.seen.mean())
+        ok = bool(self.seen.all())
+        return Evaluation(float(new.sum()) + (1.0 if ok else 0.0) - 0.01, ok, {"coverage": cov, "points_seen": float(self.seen.sum())})
+
+    def plan(self):
+        steps = []
+        for k in range(self.params.n_points):
+            steps.append(Step({}, tol=0.0, max_steps=60, name=f"look{k}",
+                              head=(lambda k=k: head_servo(self.env, self.pts[k], gain=0.8)), done=(lambda k=k: bool(self.seen[k]))))
+        return Servo(self.env, steps)
+
+
+def _unit(v) -> np.ndarray:
+    v = np.asarray(v, dtype=float)
+    return v / np.linalg.norm(v)
+
+
+def _quat_from_normal(n: np.ndarray) -> list[float]:
+    """A rotation taking +z to n."""
+    z = np.array([0.0, 0.0, 1.0])
+    axis = np.cross(z, n)
+    s = np.linalg.norm(axis)
+    if s < 1e-9:
+        return [0.0, 0.0, 0.0, 1.0]
+    ang = np.arctan2(s, float(z @ n))
+    axis /= s
+    return [*(axis * np.sin(ang / 2)).tolist(), float(np.cos(ang / 2))]
