@@ -125,7 +125,8 @@ class Policy:
 def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray], place_bottom_z: float,
                    obj_half_height: float, lift: float, R_hold: np.ndarray | None = None,
                    precise: bool = False, release_steps: int = 12, clear_z: float | None = None,
-                   align_offset: Callable[[], np.ndarray] | None = None) -> list[Step]:
+                   align_offset: Callable[[], np.ndarray] | None = None,
+                   grasp_offset: np.ndarray | None = None) -> list[Step]:
     """Steps that take ``obj`` with one hand and set it down with its bottom at ``place_bottom_z`` over
     ``place_xy()``; ``clear_z`` is the top of whatever surrounds the place (fixture walls). The object's
     own measured position (not the TCP's) is servoed onto the target, so the grasp offset does not
@@ -141,11 +142,13 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
     def obj_pos() -> np.ndarray:
         return sim.pose(obj)[0]
 
+    goff = np.zeros(3) if grasp_offset is None else np.asarray(grasp_offset, dtype=float)  # where to take it
+
     def above_obj() -> np.ndarray:
-        return obj_pos() + np.array([0, 0, obj_half_height + approach])
+        return obj_pos() + goff + np.array([0, 0, obj_half_height + approach])
 
     def touch_obj() -> np.ndarray:  # just above the top: the grasp takes it within 10 mm, without pushing
-        return obj_pos() + np.array([0, 0, obj_half_height + 0.004])
+        return obj_pos() + goff + np.array([0, 0, obj_half_height + 0.004])
 
     def held() -> bool:
         return grasp.held.get(side) == obj

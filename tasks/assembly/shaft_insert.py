@@ -1,0 +1,102 @@
+"""shaft_insert: slide a gear (a part with a round bore) down onto a shaft.
+
+Success: the gear is around the shaft (bore axis within the clearance + 2 mm of the shaft axis) and
+slid down by at least 80 % of its thickness below the shaft's top.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from humanoid_ground.envs.rotations import mat_to_quat, quat_to_mat
+
+from .. import parts
+from ..base import Evaluation, Task, TaskParams
+from ..scripted import Servo, pick_and_place
+
+
+@dataclass
+class ShaftInsertParams(TaskParams):
+    arm: str = "random"
+    shaft_radius: float = 0.012  # m (× robot scale, at least 0.6)
+    shaft_height: float = 0.07
+    gear_thickness: float = 0.02
+    gear_width: float = 0.03  # ring width around the bore
+    clearance_mm: float = 1.5
+    spread: float = 0.01
+    success_depth: float = 0.8  # fraction of the gear thickness below the shaft top
+
+
+class ShaftInsert(Task):
+    name = "shaft_insert"
+    arms_required = 1
+    obs_dim = 19
+    Params = ShaftInsertParams
+
+    def __init__(self, env, params: ShaftInsertParams):
+        super().__init__(env, params)
+        s = max(self.ws.scale, 0.6)
+        self.r = params.shaft_radius * s
+        self.H = params.shaft_height * s
+        self.T = params.gear_thickness * s
+        self.c = params.clearance_mm / 1000.0
+        self.bore = self.r + self.c
+        self.outer = self.bore + params.gear_width * s
+        cid = self.sim.cid
+        self.bench_id = self.bench()
+        self.shaft = parts.cylinder(cid, self.r, self.H, [0, 0, -5], (0.3, 0.3, 0.35, 1), mass=0.0)
+        self.gear = parts.make_dynamic(cid, parts.ring_shapes(self.bore, params.gear_width * s, self.T, z0=-self.T / 2),
+                                       [0, 0, -6], (0.85, 0.65, 0.15, 1), mass=0.12)
+        self.graspables = [self.gear]
+        self.dynamic_bodies = [self.gear]
+        self.side = "right"
+        self.shaft_xy = np.zeros(2)
+
+    def reset(self, rng):
+        p_, s = self.params, max(self.ws.scale, 0.6)
+        self.side = self.arm_side(rng, p_.arm)
+        gear_xy, shaft_xy = self.ws.sample_cells(self.side, rng, 2, min_dist=0.11)
+        gear_xy = gear_xy + rng.uniform(-p_.spread, p_.spread, 2) * s
+        shaft_xy = shaft_xy + rng.uniform(-p_.spread, p_.spread, 2) * s
+        top = self.ws.bench_top
+        self.sim.set_pose(self.shaft, [shaft_xy[0], shaft_xy[1], top + self.H / 2])
+        self.sim.set_pose(self.gear, [gear_xy[0], gear_xy[1], top + self.T / 2])
+        self.shaft_xy = shaft_xy
+
+    def _geometry(self):
+        pos, orn = self.sim.pose(self.gear)
+        lateral = float(np.linalg.norm(pos[:2] - self.shaft_xy))
+        top = self.ws.bench_top + self.H
+        engaged = float(top - (pos[2] - self.T / 2))  # how far the gear's bottom is below the shaft top
+        return pos, orn, lateral, engaged
+
+    def observation(self):
+        r = self.robot
+        tp, tR = r.torso_pose()
+        pos, orn, lateral, engaged = self._geometry()
+        shaft_top = np.array([self.shaft_xy[0], self.shaft_xy[1], self.ws.bench_top + self.H])
+        tcp = r.tcp_world(self.side)[0]
+        return np.concatenate([tR.T @ (pos - tp), mat_to_quat(tR.T @ quat_to_mat(orn)), tR.T @ (shaft_top - tp),
+                               tR.T @ (shaft_top - pos), tR.T @ (pos - tcp),
+                               [float(self.env.grasp.held.get(self.side) == self.gear), engaged / self.T,
+                                1.0 if self.side == "left" else -1.0]])
+
+    def evaluate(self):
+        pos, _, lateral, engaged = self._geometry()
+        around = lateral <= self.c + 0.002
+        ok = bool(around and engaged >= self.params.success_depth * self.T)
+        held = self.env.grasp.held.get(self.side) == self.gear
+        tcp = self.robot.tcp_world(self.side)[0]
+        reward = (-0.5 * min(float(np.linalg.norm(tcp - pos)), 0.5) * (0 if held else 1) + (0.3 if held else 0)
+                  - min(lateral, 0.3) + (0.5 * min(max(engaged, 0) / self.T, 1.5) if around else 0) + (2.0 if ok else 0))
+        return Evaluation(reward, ok, {"lateral_error": lateral, "engagement": engaged, "engagement_fraction": engaged / self.T})
+
+    def plan(self):
+        R0 = None if self.robot.arms[self.side].grasp.hold == "gimbal" else self.robot.tcp_world(self.side)[1].copy()
+        # take the gear by its rim, so the shaft can come up through the bore past the hand
+        rim = (self.bore + self.outer) / 2
+        steps = pick_and_place(self.env, self.side, self.gear, lambda: self.shaft_xy, self.ws.bench_top, self.T / 2,
+                               lift=0.06 * max(self.ws.scale, 0.6), R_hold=R0, precise=True,
+                               clear_z=self.ws.bench_top + self.H, grasp_offset=np.array([-rim, 0.0, 0.0]))
+        return Servo(self.env, steps)
