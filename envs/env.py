@@ -233,7 +233,7 @@ class HumanoidEnv(gym.Env):
         w = self.workspace
         target = w.center.copy()
         target[2] = w.bench_top
-        eye = target + np.array([1.0, 0.9, 0.7]) * max(w.scale, 0.5) * 1.4
+        eye = target + np.array([0.9, 0.7, 0.6]) * max(w.scale, 0.5) * 0.9
         rgb, _ = self._render_cam.render_lookat(eye, target)
         return rgb
 

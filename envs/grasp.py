@@ -2,8 +2,9 @@
 
 Rigid holds weld the part to the ee link. Gimbal holds weld it at the grasp point but re-aim the weld
 every control step so the part keeps the world orientation it had when taken (an ideal passive
-wrist). A part held by two hands is pinned at both grasp points (two-handed carrying). While held,
-the part does not collide with the hand holding it.
+wrist). When a second hand takes a part that is already held, it pins its grasp point (a point
+contact): the first hand's hold keeps the orientation, two welds would fight. While held, the part
+does not collide with the arm holding it.
 """
 from __future__ import annotations
 
@@ -82,11 +83,7 @@ class GraspManager:
         com_p, com_R = np.asarray(st[0]), quat_to_mat(st[1])
         obj_p, obj_q = p.getBasePositionAndOrientation(body, physicsClientId=self.cid)
         obj_p, obj_R = np.asarray(obj_p), quat_to_mat(obj_q)
-        if two_handed:
-            if two_handed:  # re-pin the first hand too: two rigid welds would fight
-                other = next(s for s, b in self.held.items() if b == body and s != side)
-                self._release(other, keep=True)
-                self._pin(other, body)
+        if two_handed:  # the first hand's hold keeps the orientation; the second pins its grasp point
             self._pin(side, body)
         elif arm.grasp.hold == "gimbal":
             tcp_w, _ = r.tcp_world(side)

@@ -14,6 +14,7 @@ TASKS: dict[str, tuple[str, str, str]] = {
     "pick_place": ("humanoid_ground.tasks.assembly.pick_place", "PickPlace", "hground/PickPlace-v0"),
     "peg_insert": ("humanoid_ground.tasks.assembly.peg_insert", "PegInsert", "hground/PegInsert-v0"),
     "shaft_insert": ("humanoid_ground.tasks.assembly.shaft_insert", "ShaftInsert", "hground/ShaftInsert-v0"),
+    "bimanual_mount": ("humanoid_ground.tasks.assembly.bimanual_mount", "BimanualMount", "hground/BimanualMount-v0"),
     "inspect": ("humanoid_ground.tasks.inspection.inspect", "Inspect", "hground/Inspect-v0"),
 }
 

@@ -1,0 +1,170 @@
+"""bimanual_mount: two hands carry a panel and seat it on two posts.
+
+The panel has a hole near each end; the posts stand on the bench under where the hands work. Success:
+both posts pass through the holes (each hole centred on its post within the clearance + 2 mm), the
+panel rests on the bench (seated, bottom within 1 cm), and neither hand holds it any more.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from humanoid_ground.envs.rotations import mat_to_quat, quat_to_mat
+from humanoid_ground.robots._pybullet import p
+
+from .. import parts
+from ..base import Evaluation, Task, TaskParams
+from ..scripted import Goal, Servo, Step
+
+
+@dataclass
+class BimanualMountParams(TaskParams):
+    post_radius: float = 0.01  # m (× robot scale, at least 0.6)
+    post_height: float = 0.05
+    hole_clearance_mm: float = 4.0
+    panel_width: float = 0.08  # along x
+    panel_thickness: float = 0.015
+    spread: float = 0.01
+
+
+class BimanualMount(Task):
+    name = "bimanual_mount"
+    arms_required = 2
+    obs_dim = 22
+    Params = BimanualMountParams
+
+    def __init__(self, env, params: BimanualMountParams):
+        super().__init__(env, params)
+        s = max(self.ws.scale, 0.6)
+        self.s = s
+        w = self.ws
+        # the hands' default spacing sets the panel: holes a little inside the grasp points
+        self.half_span = float(abs(w.tcp["left"][1] - w.tcp["right"][1]) / 2)
+        self.hole_y = max(self.half_span - 0.045 * s, 0.05 * s)
+        self.hole_h = params.post_radius * s + params.hole_clearance_mm / 1000.0
+        self.Wp, self.tp = params.panel_width * s, params.panel_thickness * s
+        self.Lp = 2 * (self.half_span + 0.03 * s)
+        self.post_r, self.post_H = params.post_radius * s, params.post_height * s
+        cid = self.sim.cid
+        self.bench_id = self.bench()
+        self.panel = parts.make_dynamic(cid, self._panel_boxes(), [0, 0, -5], (0.3, 0.55, 0.8, 1), mass=0.4)
+        self.posts = [parts.cylinder(cid, self.post_r, self.post_H, [0, 0, -5 - k], (0.35, 0.35, 0.35, 1), mass=0.0)
+                      for k in range(2)]
+        self.graspables = [self.panel]
+        self.dynamic_bodies = [self.panel]
+        self.post_xy = np.zeros((2, 2))
+
+    def _panel_boxes(self):
+        """A plate along y with a square hole at y = ±hole_y."""
+        L, W, t, hy, hh = self.Lp, self.Wp, self.tp, self.hole_y, self.hole_h
+        half, pos, orn = [], [], []
+
+        def box(x0, x1, y0, y1):
+            half.append([(x1 - x0) / 2, (y1 - y0) / 2, t / 2])
+            pos.append([(x0 + x1) / 2, (y0 + y1) / 2, 0.0])
+            orn.append([0, 0, 0, 1])
+
+        box(-W / 2, W / 2, -L / 2, -hy - hh)
+        box(-W / 2, W / 2, -hy + hh, hy - hh)
+        box(-W / 2, W / 2, hy + hh, L / 2)
+        for sgn in (-1, 1):
+            box(-W / 2, -hh, sgn * hy - hh, sgn * hy + hh)
+            box(hh, W / 2, sgn * hy - hh, sgn * hy + hh)
+        return half, pos, orn
+
+    def reset(self, rng):
+        w, s = self.ws, self.s
+        cx = float(np.mean([w.tcp[k][0] for k in ("left", "right")]))
+        cy = float(w.center[1])
+        sp = self.params.spread * s
+        x0 = w.bench_x[0] + self.Wp / 2 + 0.02 * s
+        panel = np.array([max(cx - 0.03 * s, x0), cy]) + rng.uniform(-sp, sp, 2)
+        posts_c = np.array([max(cx + 0.07 * s, x0 + 0.1 * s), cy]) + rng.uniform(-sp, sp, 2)
+        top = w.bench_top
+        self.sim.set_pose(self.panel, [panel[0], panel[1], top + self.tp / 2])
+        for k, sgn in enumerate((1, -1)):
+            self.post_xy[k] = posts_c + np.array([0.0, sgn * self.hole_y])
+            self.sim.set_pose(self.posts[k], [self.post_xy[k][0], self.post_xy[k][1], top + self.post_H / 2])
+
+    def _holes(self):
+        pos, orn = self.sim.pose(self.panel)
+        R = quat_to_mat(orn)
+        holes = np.array([pos + R @ np.array([0.0, sgn * self.hole_y, 0.0]) for sgn in (1, -1)])
+        return pos, orn, holes
+
+    def observation(self):
+        tp, tR = self.robot.torso_pose()
+        pos, orn, holes = self._holes()
+        held = [float(self.env.grasp.held.get(s) == self.panel) for s in ("left", "right")]
+        posts = np.array([[x, y, self.ws.bench_top + self.post_H] for x, y in self.post_xy])
+        return np.concatenate([tR.T @ (pos - tp), mat_to_quat(tR.T @ quat_to_mat(orn)),
+                               ((posts - tp) @ tR).ravel(), ((posts - holes) @ tR).ravel(), held])
+
+    def evaluate(self):
+        pos, _, holes = self._holes()
+        lat = [float(np.linalg.norm(holes[k][:2] - self.post_xy[k])) for k in range(2)]
+        seated = float(pos[2] - self.tp / 2 - self.ws.bench_top)
+        held = any(b == self.panel for b in self.env.grasp.held.values())
+        tol = self.params.hole_clearance_mm / 1000.0 + 0.002
+        ok = bool(max(lat) <= tol and seated <= 0.01 and not held)
+        reward = -sum(min(l, 0.3) for l in lat) - 0.5 * max(seated, 0) + (0.3 if held else 0) + (2.0 if ok else 0)
+        return Evaluation(reward, ok, {"hole_error_left": lat[0], "hole_error_right": lat[1], "height_above_bench": seated})
+
+    def plan(self):
+        env, r, sim = self.env, self.robot, self.sim
+        s = self.s
+        grasp_y = {"left": self.hole_y + (self.Lp / 2 - self.hole_y) / 2, "right": -(self.hole_y + (self.Lp / 2 - self.hole_y) / 2)}
+        approach = max(0.06 * s, max(r.hand_below_tcp(k) for k in ("left", "right")) - self.tp + 0.02)
+        R0 = {k: (None if r.arms[k].grasp.hold == "gimbal" else r.tcp_world(k)[1].copy()) for k in ("left", "right")}
+        fixed: dict = {}
+
+        def grasp_point(side, dz):
+            def f():
+                pos, orn = sim.pose(self.panel)
+                return pos + quat_to_mat(orn) @ np.array([0.0, grasp_y[side], 0.0]) + np.array([0, 0, self.tp / 2 + dz])
+            return f
+
+        def shift(side, panel_target_fn):
+            """Move each TCP by the panel's error (holes over posts)."""
+            def f():
+                pos, _, holes = self._holes()
+                target = panel_target_fn()
+                return r.tcp_world(side)[0] + (target - pos)
+            return f
+
+        posts_mid = lambda: np.mean(self.post_xy, axis=0)  # noqa: E731
+
+        def panel_at(height):
+            def f():
+                _, _, holes = self._holes()
+                pos, _ = sim.pose(self.panel)
+                # centre the holes' midpoint over the posts' midpoint
+                mid = np.mean(holes, axis=0)
+                xy = posts_mid() + (pos[:2] - mid[:2])
+                return np.array([xy[0], xy[1], self.ws.bench_top + self.tp / 2 + height])
+            return f
+
+        def once(key, f):
+            def g():
+                if key not in fixed:
+                    fixed[key] = f()
+                return fixed[key]
+            return g
+
+        both = lambda fn, grip: {k: Goal(fn(k), R0[k], grip) for k in ("left", "right")}  # noqa: E731
+        both_held = lambda: all(env.grasp.held.get(k) == self.panel for k in ("left", "right"))  # noqa: E731
+        carry = self.post_H + 0.03 * s
+        return Servo(env, [
+            Step(both(lambda k: grasp_point(k, approach), 0.0), tol=0.02, max_steps=120, name="above"),
+            Step(both(lambda k: grasp_point(k, 0.004), 1.0), tol=0.004, max_steps=80, done=both_held, name="grasp"),
+            Step(both(lambda k: once("lift" + k, lambda k=k: r.tcp_world(k)[0] + np.array([0, 0, carry])), 1.0), tol=0.015,
+                 max_steps=80, name="lift"),
+            Step(both(lambda k: shift(k, panel_at(carry)), 1.0), tol=0.01, max_steps=150, name="transport"),
+            Step(both(lambda k: shift(k, panel_at(self.post_H + 0.01 * s)), 1.0), tol=0.003, settle=4, max_steps=150, name="align"),
+            Step(both(lambda k: shift(k, panel_at(0.002)), 1.0), tol=0.004, max_steps=120, name="lower"),
+            Step(both(lambda k: once("rel" + k, lambda k=k: r.tcp_world(k)[0].copy()), 0.0), tol=1.0, settle=12, max_steps=14,
+                 name="release"),
+            Step(both(lambda k: once("up" + k, lambda k=k: r.tcp_world(k)[0] + np.array([0, 0, approach])), 0.0), tol=0.01,
+                 max_steps=80, name="retreat"),
+        ])
