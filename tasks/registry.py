@@ -16,6 +16,7 @@ TASKS: dict[str, tuple[str, str, str]] = {
     "shaft_insert": ("humanoid_ground.tasks.assembly.shaft_insert", "ShaftInsert", "hground/ShaftInsert-v0"),
     "bimanual_mount": ("humanoid_ground.tasks.assembly.bimanual_mount", "BimanualMount", "hground/BimanualMount-v0"),
     "inspect": ("humanoid_ground.tasks.inspection.inspect", "Inspect", "hground/Inspect-v0"),
+    "defect_sort": ("humanoid_ground.tasks.inspection.defect_sort", "DefectSort", "hground/DefectSort-v0"),
 }
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "task"

@@ -1,0 +1,158 @@
+"""defect_sort: inspect parts, then put each in the right bin (pass / reject).
+
+Each part carries a marked patch on its top when it is defective (random). The defect flag appears in
+the observation only after the part has been inspected (its top centre seen by the camera: inside
+the inspection cone, in range, facing, unoccluded). Success: every part in the correct bin, released.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from humanoid_ground.robots._pybullet import p
+
+from .. import parts
+from ..base import Evaluation, Task, TaskParams
+from ..scripted import Servo, Step, head_servo, pick_and_place
+from .inspect import view_check
+
+
+@dataclass
+class DefectSortParams(TaskParams):
+    arm: str = "random"
+    n_parts: int = 2
+    defect_probability: float = 0.5
+    part_radius: float = 0.022  # m (× robot scale, at least 0.6)
+    part_height: float = 0.05
+    bin_clearance: float = 0.012
+    bin_depth: float = 0.025
+    cone_deg: float = 20.0
+    max_range: float = 1.5
+
+
+class DefectSort(Task):
+    name = "defect_sort"
+    arms_required = 1
+    Params = DefectSortParams
+
+    def __init__(self, env, params: DefectSortParams):
+        super().__init__(env, params)
+        n = params.n_parts
+        self.obs_dim = 6 * n + 6
+        s = max(self.ws.scale, 0.6)
+        self.rp, self.hp = params.part_radius * s, params.part_height * s
+        self.rb = self.rp + params.bin_clearance
+        self.depth = params.bin_depth * s
+        cid = self.sim.cid
+        self.bench_id = self.bench()
+        self.parts = [parts.cylinder(cid, self.rp, self.hp, [0, 0, -5 - k], (0.75, 0.75, 0.7, 1), mass=0.12) for k in range(n)]
+        self.patches = [p.createMultiBody(0, -1, p.createVisualShape(p.GEOM_CYLINDER, radius=self.rp * 0.6, length=0.002,
+                                                                     rgbaColor=[0.9, 0.1, 0.1, 1], physicsClientId=cid),
+                                          [0, 0, -8], physicsClientId=cid) for _ in range(n)]
+        self.bins = {name: parts.make_static(cid, parts.ring_shapes(self.rb, 0.012, self.depth), [0, 0, -7], rgba)
+                     for name, rgba in (("pass", (0.2, 0.7, 0.3, 1)), ("reject", (0.8, 0.2, 0.2, 1)))}
+        self.bin_xy = {k: np.zeros(2) for k in self.bins}
+        self.graspables = list(self.parts)
+        self.dynamic_bodies = list(self.parts)
+        self.defect = np.zeros(n, dtype=bool)
+        self.inspected = np.zeros(n, dtype=bool)
+        self.side = "right"
+
+    def reset(self, rng):
+        s = max(self.ws.scale, 0.6)
+        self.side = self.arm_side(rng, self.params.arm)
+        cells = self.ws.sample_cells(self.side, rng, self.params.n_parts + 2, min_dist=0.08)
+        top = self.ws.bench_top
+        self.defect = rng.random(self.params.n_parts) < self.params.defect_probability
+        self.inspected[:] = False
+        for k, body in enumerate(self.parts):
+            xy = cells[k]
+            self.sim.set_pose(body, [xy[0], xy[1], top + self.hp / 2])
+        for name, xy in zip(("pass", "reject"), cells[-2:]):
+            self.bin_xy[name] = np.asarray(xy)
+            self.sim.set_pose(self.bins[name], [xy[0], xy[1], top])
+        self._sync_patches()
+
+    def _sync_patches(self) -> None:
+        for k, body in enumerate(self.parts):
+            if self.defect[k]:
+                pos, orn = self.sim.pose(body)
+                p.resetBasePositionAndOrientation(self.patches[k], (pos + np.array([0, 0, self.hp / 2 + 0.0015])).tolist(),
+                                                  orn.tolist(), physicsClientId=self.sim.cid)
+            else:
+                p.resetBasePositionAndOrientation(self.patches[k], [0, 0, -8], [0, 0, 0, 1], physicsClientId=self.sim.cid)
+
+    def _tops(self) -> np.ndarray:
+        return np.array([self.sim.pose(b)[0] + np.array([0, 0, self.hp / 2]) for b in self.parts])
+
+    def _update_inspection(self) -> None:
+        cp, cR = self.robot.camera_pose()
+        tops = self._tops()
+        normals = np.tile([0.0, 0.0, 1.0], (len(tops), 1))
+        now = view_check(cp, cR, tops, normals, self.robot.fov, self.params.cone_deg, (0.05, self.params.max_range),
+                         60.0, self.sim.cid, -2)
+        # the ray to a part's top hits that part: accept hits on the part itself
+        if not now.all():
+            for k in np.flatnonzero(~now):
+                now[k] = self._seen_part(k, cp, cR, tops[k])
+        self.inspected |= now
+
+    def _seen_part(self, k: int, cp, cR, pt) -> bool:
+        d = pt - cp
+        dist = np.linalg.norm(d)
+        if not (0.05 <= dist <= self.params.max_range):
+            return False
+        if np.degrees(np.arccos(np.clip(d / dist @ cR[:, 0], -1, 1))) > min(self.params.cone_deg, self.robot.fov / 2):
+            return False
+        if np.degrees(np.arccos(np.clip(-d / dist @ np.array([0, 0, 1.0]), -1, 1))) > 60.0:
+            return False
+        hit = p.rayTest(cp.tolist(), (pt + np.array([0, 0, 0.002])).tolist(), physicsClientId=self.sim.cid)[0]
+        return hit[0] in (-1, self.parts[k], self.patches[k])
+
+    def _placement(self):
+        """Per part: the bin it is in (None if none)."""
+        out = []
+        for body in self.parts:
+            pos, _ = self.sim.pose(body)
+            where = None
+            for name, xy in self.bin_xy.items():
+                if np.linalg.norm(pos[:2] - xy) <= self.rb and pos[2] - self.hp / 2 - self.ws.bench_top <= 0.01:
+                    where = name
+            out.append(where)
+        return out
+
+    def observation(self):
+        tp, tR = self.robot.torso_pose()
+        feats = []
+        for k, body in enumerate(self.parts):
+            pos, _ = self.sim.pose(body)
+            revealed = float(self.defect[k]) if self.inspected[k] else 0.0
+            feats += [*(tR.T @ (pos - tp)), float(self.inspected[k]), revealed, float(self.env.grasp.held.get(self.side) == body)]
+        for name in ("pass", "reject"):
+            xy = self.bin_xy[name]
+            feats += [*(tR.T @ (np.array([xy[0], xy[1], self.ws.bench_top]) - tp))]
+        return np.asarray(feats)
+
+    def evaluate(self):
+        self._sync_patches()
+        self._update_inspection()
+        where = self._placement()
+        held = any(b in self.parts for b in self.env.grasp.held.values())
+        correct = [w == ("reject" if self.defect[k] else "pass") for k, w in enumerate(where)]
+        ok = bool(all(correct) and not held)
+        reward = 0.2 * float(self.inspected.sum()) + float(sum(correct)) - 0.5 * sum(1 for w, c in zip(where, correct) if w and not c)
+        return Evaluation(reward + (2.0 if ok else 0.0), ok, {"inspected_fraction": float(self.inspected.mean()),
+                                                              "sorted_fraction": float(np.mean(correct))})
+
+    def plan(self):
+        R0 = None if self.robot.arms[self.side].grasp.hold == "gimbal" else self.robot.tcp_world(self.side)[1].copy()
+        steps = []
+        for k, body in enumerate(self.parts):
+            steps.append(Step({}, tol=0.0, max_steps=60, name=f"inspect{k}",
+                              head=(lambda k=k: head_servo(self.env, self._tops()[k], gain=0.8)),
+                              done=(lambda k=k: bool(self.inspected[k]))))
+            target = (lambda k=k: self.bin_xy["reject" if self.defect[k] and self.inspected[k] else "pass"])
+            steps += pick_and_place(self.env, self.side, body, target, self.ws.bench_top, self.hp / 2,
+                                    lift=0.06 * max(self.ws.scale, 0.6), R_hold=R0, clear_z=self.ws.bench_top + self.depth)
+        return Servo(self.env, steps)
