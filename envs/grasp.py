@@ -31,6 +31,8 @@ class GraspManager:
         self.held: dict[str, int | None] = {s: None for s in robot.arms}
         self._constraints: dict[str, int] = {}
         self._gimbal: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # (link, body) pairs whose collision comes back once they no longer overlap (after a release)
+        self._pending: set[tuple[int, int]] = set()
 
     def holder_count(self, body: int) -> int:
         return sum(1 for b in self.held.values() if b == body)
@@ -38,6 +40,8 @@ class GraspManager:
     def update(self) -> None:
         """Attach/release according to each hand's grip command."""
         r = self.robot
+        if self._pending:
+            self._restore_collisions()
         for side, arm in r.arms.items():
             closed = r.grip[side] >= 0.5
             if not closed and self.held[side] is not None:
@@ -127,11 +131,26 @@ class GraspManager:
             p.removeConstraint(cid, physicsClientId=self.cid)
         body = self.held[side]
         if not keep and body is not None:
-            for link in self._arm_links(side):
-                p.setCollisionFilterPair(self.robot.id, body, link, -1, 1, physicsClientId=self.cid)
+            # fingers closed inside the part while it was held: collisions come back link by link, once
+            # each link is clear of it (re-enabling them while overlapping would fling the part away)
+            self._pending |= {(link, body) for link in self._arm_links(side)}
             self.held[side] = None
+            self._restore_collisions()
+
+    def _restore_collisions(self) -> None:
+        held = set(b for b in self.held.values() if b is not None)
+        for link, body in list(self._pending):
+            if body in held:
+                continue
+            if not p.getClosestPoints(self.robot.id, body, 0.002, linkIndexA=link, physicsClientId=self.cid):
+                p.setCollisionFilterPair(self.robot.id, body, link, -1, 1, physicsClientId=self.cid)
+                self._pending.discard((link, body))
 
     def release_all(self) -> None:
+        """Drop everything and restore every collision pair (used at reset, when parts are re-placed)."""
         for side in list(self.held):
             if self.held[side] is not None:
                 self._release(side)
+        for link, body in self._pending:
+            p.setCollisionFilterPair(self.robot.id, body, link, -1, 1, physicsClientId=self.cid)
+        self._pending.clear()

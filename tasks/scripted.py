@@ -134,8 +134,10 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
     object's centre to the point that must meet the target axis, e.g. a tilted peg's tip) refines it."""
     env = env.unwrapped if hasattr(env, "unwrapped") else env
     r, sim, grasp = env.robot, env.sim, env.grasp
+    if r.arms[side].grasp.type == "fingers":
+        release_steps = max(release_steps, 30)  # fingers need time to open before the hand leaves
     # the empty hand travels high enough for whatever hangs below its TCP (fingers) to clear the part
-    approach = max(lift, r.hand_below_tcp(side) - 2 * obj_half_height + 0.02)
+    approach = max(lift, r.hand_below_tcp(side) + 0.015)
     clear = (place_bottom_z if clear_z is None else clear_z) - place_bottom_z + 0.015
     carry = max(lift, clear + 0.02)
 
@@ -184,7 +186,7 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
 
     g = lambda pos, grip: {side: Goal(pos, R_hold, grip)}  # noqa: E731
     return [
-        Step(g(above_obj, 0.0), tol=0.02, max_steps=120, name="above"),
+        Step(g(above_obj, 0.0), tol=0.02, max_steps=100, name="above"),
         Step(g(touch_obj, 1.0), tol=0.004, max_steps=80, done=held, name="grasp"),
         Step(g(once("lift", lambda: r.tcp_world(side)[0] + np.array([0, 0, carry])), 1.0), tol=0.015, max_steps=80, name="lift"),
         Step(g(over_place(carry), 1.0), tol=0.012, max_steps=150, name="transport"),
@@ -192,6 +194,6 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
         Step(g(down, 1.0), tol=0.003, max_steps=120, name="lower"),
         Step(g(once("release", lambda: r.tcp_world(side)[0].copy()), 0.0), tol=1.0, settle=release_steps,
              max_steps=release_steps + 2, name="release"),
-        Step(g(once("retreat", lambda: r.tcp_world(side)[0] + np.array([0, 0, approach])), 0.0), tol=0.01, max_steps=80,
-             name="retreat"),
+        Step(g(once("retreat", lambda: r.tcp_world(side)[0] + np.array([0, 0, min(approach, lift)])), 0.0), tol=0.01,
+             max_steps=40, name="retreat"),
     ]
