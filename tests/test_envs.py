@@ -24,6 +24,23 @@ def test_gymnasium_check_env(task, robot):
     env.close()
 
 
+@pytest.mark.parametrize("task", ["shaft_insert", "bimanual_mount", "inspect", "defect_sort"])
+def test_gymnasium_check_env_all_tasks(task):
+    from gymnasium.utils.env_checker import check_env
+
+    env = hg.make(task, robot="unitree_h1")
+    check_env(env.unwrapped, skip_render_check=True)
+    env.close()
+
+
+def test_every_task_registered():
+    from humanoid_ground.tasks.registry import TASKS
+
+    assert set(TASKS) == {"reach", "pick_place", "peg_insert", "shaft_insert", "bimanual_mount", "inspect", "defect_sort"}
+    for name, (_, _, env_id) in TASKS.items():
+        assert env_id in gym.registry
+
+
 def test_gym_make_by_id_and_canonical_spaces():
     shapes = set()
     for robot in ("unitree_h1", "booster_t1"):

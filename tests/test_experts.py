@@ -41,3 +41,29 @@ def test_expert_needs_canonical_control():
     with pytest.raises(HGroundError, match="ee_delta"):
         expert(env)
     env.close()
+
+
+@pytest.mark.parametrize("task,seeds", [("shaft_insert", 2), ("bimanual_mount", 1), ("inspect", 2)])
+def test_more_experts_on_h1(task, seeds):
+    assert expert_success(task, "unitree_h1", range(seeds)) == seeds
+
+
+def test_inspection_is_geometric_and_defects_hidden_until_seen():
+    import numpy as np
+
+    env = hg.make("defect_sort", robot="unitree_h1", task_params={"defect_probability": 1.0})
+    obs, _ = env.reset(seed=0)
+    u = env.unwrapped
+    n = u.task.params.n_parts
+    feats = obs["task"][: 6 * n].reshape(n, 6)
+    seen = u.task.inspected.copy()
+    # the defect flag (column 4) is shown only for parts already inspected
+    assert np.all(feats[~seen, 4] == 0.0)
+    pol = expert(env)
+    for _ in range(80):
+        obs, *_ = env.step(pol(obs))
+        if u.task.inspected.all():
+            break
+    feats = obs["task"][: 6 * n].reshape(n, 6)
+    assert u.task.inspected.any() and np.all(feats[u.task.inspected, 4] == 1.0)
+    env.close()

@@ -31,7 +31,7 @@ class BimanualMountParams(TaskParams):
 class BimanualMount(Task):
     name = "bimanual_mount"
     arms_required = 2
-    obs_dim = 22
+    obs_dim = 21  # panel pose (7), post tops (6), hole-to-post vectors (6), held flags (2)
     Params = BimanualMountParams
 
     def __init__(self, env, params: BimanualMountParams):

@@ -148,10 +148,16 @@ class DefectSort(Task):
     def plan(self):
         R0 = None if self.robot.arms[self.side].grasp.hold == "gimbal" else self.robot.tcp_world(self.side)[1].copy()
         steps = []
+        # where the camera looks in the default pose: looking back there returns a waist-aimed camera
+        # (H1, G1) and with it the arms to the posture the workspace was mapped in
+        cp, cR = self.robot.camera_pose()
+        home = cp + cR[:, 0] * 0.8
         for k, body in enumerate(self.parts):
             steps.append(Step({}, tol=0.0, max_steps=60, name=f"inspect{k}",
                               head=(lambda k=k: head_servo(self.env, self._tops()[k], gain=0.8)),
                               done=(lambda k=k: bool(self.inspected[k]))))
+            steps.append(Step({}, tol=0.0, max_steps=40, name=f"look_back{k}", head=(lambda: head_servo(self.env, home, gain=0.8)),
+                              done=(lambda: bool(np.linalg.norm(np.subtract(head_servo(self.env, home, gain=1.0), 0)) < 0.05))))
             target = (lambda k=k: self.bin_xy["reject" if self.defect[k] and self.inspected[k] else "pass"])
             steps += pick_and_place(self.env, self.side, body, target, self.ws.bench_top, self.hp / 2,
                                     lift=0.06 * max(self.ws.scale, 0.6), R_hold=R0, clear_z=self.ws.bench_top + self.depth)
