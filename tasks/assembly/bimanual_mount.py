@@ -80,7 +80,7 @@ class BimanualMount(Task):
         sp = self.params.spread * s
         x0 = w.bench_x[0] + self.Wp / 2 + 0.02 * s
         panel = np.array([max(cx - 0.03 * s, x0), cy]) + rng.uniform(-sp, sp, 2)
-        posts_c = np.array([max(cx + 0.07 * s, x0 + 0.1 * s), cy]) + rng.uniform(-sp, sp, 2)
+        posts_c = np.array([max(cx + 0.045 * s, x0 + 0.1 * s), cy]) + rng.uniform(-sp, sp, 2)
         top = w.bench_top
         self.sim.set_pose(self.panel, [panel[0], panel[1], top + self.tp / 2])
         for k, sgn in enumerate((1, -1)):
