@@ -15,7 +15,7 @@ from humanoid_ground.robots._pybullet import p
 
 #: workspaces per (asset key, base mode): computing one takes seconds, so it is kept in memory and on disk
 _CACHE: dict[tuple, dict] = {}
-WORKSPACE_VERSION = "1"
+WORKSPACE_VERSION = "3"
 
 
 def _disk_path(robot: Robot):
@@ -44,7 +44,7 @@ class Workspace:
 
     #: grid of candidate placements around each hand (× scale), and the heights (above the bench,
     #: × scale) at which the TCP must reach them: grasp height and lift height
-    GRID = np.arange(-0.20, 0.2001, 0.05)
+    GRID = np.arange(-0.20, 0.2001, 0.04)
     HEIGHTS = (0.07, 0.16)
 
     @classmethod
@@ -143,10 +143,16 @@ class Workspace:
                         self.bench_top + 0.09 * s > self._hand_low:
                     continue  # a part here would touch a hand in the default pose
                 ok = True
+                # reachable with a margin: a point 3 cm (× scale) further from the shoulder must be reachable too
+                away = xy - self.shoulder[side][:2]
+                away = away / max(np.linalg.norm(away), 1e-6) * 0.03 * s
                 for h in self.HEIGHTS:
-                    target = np.array([xy[0], xy[1], self.bench_top + h * s])
-                    if _ik_error(robot, arm, T_base, target, lo, hi) > 0.004:
-                        ok = False
+                    for extra in (np.zeros(2), away):
+                        target = np.array([xy[0] + extra[0], xy[1] + extra[1], self.bench_top + h * s])
+                        if _ik_error(robot, arm, T_base, target, lo, hi) > 0.004:
+                            ok = False
+                            break
+                    if not ok:
                         break
                 if ok:
                     out.append(xy)

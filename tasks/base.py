@@ -61,6 +61,12 @@ class Task:
         pos = [(w.bench_x[0] + x1) / 2, (w.bench_y[0] + w.bench_y[1]) / 2, w.bench_top - 0.02]
         return self.sim.add_box(half, pos, rgba)
 
+    def touches_robot(self, bodies) -> bool:
+        """Whether any of these bodies overlaps (or nearly touches) the robot: used to re-draw a reset."""
+        from humanoid_ground.robots._pybullet import p
+
+        return any(p.getClosestPoints(self.robot.id, b, 0.003, physicsClientId=self.sim.cid) for b in bodies)
+
     def arm_side(self, rng: np.random.Generator, choice: str) -> str:
         sides = sorted(self.robot.arms)
         if choice in ("left", "right"):

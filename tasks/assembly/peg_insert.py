@@ -51,6 +51,12 @@ class PegInsert(Task):
         self.max_force = 0.0
 
     def reset(self, rng):
+        for _ in range(20):  # re-draw placements that would start inside the robot
+            self._place(rng)
+            if not self.touches_robot([self.peg, self.fixture]):
+                break
+
+    def _place(self, rng):
         p_, s = self.params, max(self.ws.scale, 0.6)
         self.side = self.arm_side(rng, p_.arm)
         peg_xy, hole_xy = self.ws.sample_cells(self.side, rng, 2, min_dist=0.09)

@@ -50,6 +50,12 @@ class PickPlace(Task):
         self.fixture_xy = np.zeros(2)
 
     def reset(self, rng):
+        for _ in range(20):  # re-draw placements that would start inside the robot
+            self._place(rng)
+            if not self.touches_robot([self.part, self.fixture]):
+                break
+
+    def _place(self, rng):
         p_, s = self.params, max(self.ws.scale, 0.6)
         self.side = self.arm_side(rng, p_.arm)
         sg = 1.0 if self.side == "left" else -1.0

@@ -54,6 +54,12 @@ class ShaftInsert(Task):
         self.shaft_xy = np.zeros(2)
 
     def reset(self, rng):
+        for _ in range(20):  # re-draw placements that would start inside the robot
+            self._place(rng)
+            if not self.touches_robot([self.gear, self.shaft]):
+                break
+
+    def _place(self, rng):
         p_, s = self.params, max(self.ws.scale, 0.6)
         self.side = self.arm_side(rng, p_.arm)
         gear_xy, shaft_xy = self.ws.sample_cells(self.side, rng, 2, min_dist=0.11)

@@ -60,9 +60,20 @@ class DefectSort(Task):
         self.side = "right"
 
     def reset(self, rng):
+        for _ in range(20):  # re-draw placements that would start inside the robot
+            self._place(rng)
+            if not self.touches_robot(self.parts + list(self.bins.values())):
+                break
+
+    def _place(self, rng):
         s = max(self.ws.scale, 0.6)
         self.side = self.arm_side(rng, self.params.arm)
         cells = self.ws.sample_cells(self.side, rng, self.params.n_parts + 2, min_dist=0.08)
+        if len(cells) < self.params.n_parts + 2:
+            from humanoid_ground.errors import HGroundError
+
+            raise HGroundError(f"robot '{self.robot.card.name}' reaches only {len(cells)} bench positions with its "
+                               f"{self.side} arm; defect_sort with n_parts={self.params.n_parts} needs {self.params.n_parts + 2}")
         top = self.ws.bench_top
         self.defect = rng.random(self.params.n_parts) < self.params.defect_probability
         self.inspected[:] = False
