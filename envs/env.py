@@ -91,6 +91,8 @@ class HumanoidEnv(gym.Env):
         # episode does not depend on the one before it
         self._initial_state = p.saveState(physicsClientId=self.cid)
         self.camera = Camera(self.cid, self.robot.fov, self.image_size) if self.obs_mode != "state" else None
+        self.wrist_cameras = ({side: Camera(self.cid, cam[3], self.image_size) for side, cam in self.robot.wrist_cams.items()}
+                              if self.obs_mode != "state" else {})
         self._render_cam = None
 
     def _make_action_space(self) -> spaces.Box:
@@ -106,9 +108,10 @@ class HumanoidEnv(gym.Env):
         }
         if self.obs_mode in ("rgb", "rgbd"):
             s = self.image_size
-            d["rgb_head"] = spaces.Box(0, 255, (s, s, 3), dtype=np.uint8)
-            if self.obs_mode == "rgbd":
-                d["depth_head"] = spaces.Box(0.0, np.inf, (s, s, 1), dtype=np.float32)
+            for name in ["head"] + [f"{side}_wrist" for side in self.robot.wrist_cams]:
+                d[f"rgb_{name}"] = spaces.Box(0, 255, (s, s, 3), dtype=np.uint8)
+                if self.obs_mode == "rgbd":
+                    d[f"depth_{name}"] = spaces.Box(0.0, np.inf, (s, s, 1), dtype=np.float32)
         return spaces.Dict(d)
 
     # --- gym API ------------------------------------------------------------------------------------------
@@ -193,6 +196,12 @@ class HumanoidEnv(gym.Env):
             o["rgb_head"] = rgb
             if depth is not None:
                 o["depth_head"] = depth
+            for side, cam in self.wrist_cameras.items():
+                wpos, wR = r.wrist_camera_pose(side)
+                rgb, depth = cam.render(wpos, wR, depth=self.obs_mode == "rgbd")
+                o[f"rgb_{side}_wrist"] = rgb
+                if depth is not None:
+                    o[f"depth_{side}_wrist"] = depth
         return o
 
     def _info(self, ev) -> dict:

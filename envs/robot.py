@@ -106,6 +106,10 @@ class Robot:
                 arm.finger_closed = np.array([v[1] for v in a.grasp.joints.values()])
             self.arms[side] = arm
         self.grip = {s: 0.0 for s in self.arms}
+        # wrist cameras where the card defines them: side -> (link, offset, rotation, fov)
+        self.wrist_cams = {side: (b.link_index[a.wrist_camera.link], np.asarray(a.wrist_camera.xyz, dtype=float),
+                                  rpy_to_matrix(a.wrist_camera.rpy), float(a.wrist_camera.fov))
+                           for side, a in self.card.arms.items() if a.wrist_camera is not None}
         self.head_signs = self._calibrate_head()
         self.refresh()
 
@@ -201,6 +205,12 @@ class Robot:
         tcp = self.tcp_world(side)[0]
         low = min(p.getAABB(self.id, l, physicsClientId=self.cid)[0][2] for l in self.arms[side].hand_links)
         return float(max(0.0, tcp[2] - low))
+
+    def wrist_camera_pose(self, side: str) -> tuple[np.ndarray, np.ndarray]:
+        link, off, R_off, _ = self.wrist_cams[side]
+        st = p.getLinkState(self.id, link, computeForwardKinematics=1, physicsClientId=self.cid)
+        R = quat_to_mat(st[5])
+        return np.asarray(st[4]) + R @ off, R @ R_off
 
     def camera_pose(self) -> tuple[np.ndarray, np.ndarray]:
         """Head camera pose in the world: it looks along its +x axis, +z up."""

@@ -169,3 +169,22 @@ def test_bad_names_one_line():
 def test_legless_armless_robot_refused_for_arm_tasks():
     with pytest.raises(HGroundError, match="has 0 arm"):
         hg.make("reach", robot="berkeley_humanoid")
+
+
+def test_wrist_camera_from_a_registered_card(tmp_path):
+    """A vendor card with a wrist camera gets wrist images next to the head image, with no code."""
+    import yaml
+
+    from humanoid_ground.robots import load_card, register
+    from robot_files import write_vendor_robot
+
+    path = write_vendor_robot(tmp_path)
+    card = yaml.safe_load(path.read_text())
+    card["arms"]["right"]["wrist_camera"] = {"link": "right_forearm", "xyz": [0.0, 0.0, -0.1], "rpy": [0.0, 1.5, 0.0], "fov": 80}
+    path.write_text(yaml.safe_dump(card))
+    register(load_card(path))
+    env = hg.make("reach", robot="acme_bot", obs="rgb", image_size=32)
+    obs, _ = env.reset(seed=0)
+    assert obs["rgb_right_wrist"].shape == (32, 32, 3) and "rgb_left_wrist" not in obs
+    assert env.observation_space.contains(obs)
+    env.close()
