@@ -15,7 +15,7 @@ from humanoid_ground.robots._pybullet import p
 
 #: workspaces per (asset key, base mode): computing one takes seconds, so it is kept in memory and on disk
 _CACHE: dict[tuple, dict] = {}
-WORKSPACE_VERSION = "3"
+WORKSPACE_VERSION = "4"
 
 
 def _disk_path(robot: Robot):
@@ -137,7 +137,7 @@ class Workspace:
         for dx in self.GRID:
             for dy in self.GRID:
                 xy = self.tcp[side][:2] + np.array([dx, dy]) * s
-                if xy[0] < x_min or sg * (xy[1] - self.center[1]) < 0.02 * s:
+                if xy[0] < x_min or sg * (xy[1] - self.center[1]) < 0.06 * s:  # keep off the midline (other hand)
                     continue
                 if any(np.linalg.norm(xy - t[:2]) < 0.06 * s for t in self.tcp.values()) and \
                         self.bench_top + 0.09 * s > self._hand_low:

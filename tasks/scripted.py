@@ -139,7 +139,7 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
     # the empty hand travels high enough for whatever hangs below its TCP (fingers) to clear the part
     approach = max(lift, r.hand_below_tcp(side) + 0.015)
     clear = (place_bottom_z if clear_z is None else clear_z) - place_bottom_z + 0.015
-    carry = max(lift, clear + 0.02)
+    carry = clear + 0.015 if clear_z is not None else lift  # only as high as the fixture needs
 
     def obj_pos() -> np.ndarray:
         return sim.pose(obj)[0]
@@ -185,7 +185,12 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
         return tcp_for(np.array([xy[0], xy[1], place_bottom_z + obj_half_height + 0.002]))
 
     g = lambda pos, grip: {side: Goal(pos, R_hold, grip)}  # noqa: E731
+    def rise() -> np.ndarray:  # straight up first, so the arm does not sweep through the part
+        tcp = r.tcp_world(side)[0]
+        return np.array([tcp[0], tcp[1], max(tcp[2], above_obj()[2])])
+
     return [
+        Step(g(once("rise", rise), 0.0), tol=0.015, max_steps=40, name="rise"),
         Step(g(above_obj, 0.0), tol=0.02, max_steps=100, name="above"),
         Step(g(touch_obj, 1.0), tol=0.004, max_steps=80, done=held, name="grasp"),
         Step(g(once("lift", lambda: r.tcp_world(side)[0] + np.array([0, 0, carry])), 1.0), tol=0.015, max_steps=80, name="lift"),

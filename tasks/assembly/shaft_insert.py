@@ -104,5 +104,5 @@ class ShaftInsert(Task):
         rim = (self.bore + self.outer) / 2
         steps = pick_and_place(self.env, self.side, self.gear, lambda: self.shaft_xy, self.ws.bench_top, self.T / 2,
                                lift=0.06 * max(self.ws.scale, 0.6), R_hold=R0, precise=True,
-                               clear_z=self.ws.bench_top + self.H, grasp_offset=np.array([-rim, 0.0, 0.0]))
+                               clear_z=self.ws.bench_top + self.H, grasp_offset=np.array([rim, 0.0, 0.0]))
         return Servo(self.env, steps)
