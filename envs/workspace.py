@@ -170,6 +170,13 @@ class Workspace:
             pts = [cells[i] for i in idx]
             if all(np.linalg.norm(a - b) >= min_dist * self.scale for i, a in enumerate(pts) for b in pts[i + 1:]):
                 return pts
+        # no random draw is spread enough: farthest-point selection from a random start (best effort)
+        chosen = [int(rng.integers(len(cells)))]
+        while len(chosen) < min(n, len(cells)):
+            d = np.min(np.linalg.norm(cells[:, None, :] - cells[chosen][None, :, :], axis=2), axis=1)
+            d[chosen] = -1.0
+            chosen.append(int(np.argmax(d)))
+        return [cells[i] for i in chosen]
         return pts
 
     def side_center(self, side: str) -> np.ndarray:

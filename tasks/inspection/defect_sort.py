@@ -23,9 +23,9 @@ class DefectSortParams(TaskParams):
     arm: str = "random"
     n_parts: int = 2
     defect_probability: float = 0.5
-    part_radius: float = 0.022  # m (× robot scale, at least 0.6)
+    part_radius: float = 0.018  # m (× robot scale, at least 0.6)
     part_height: float = 0.05
-    bin_clearance: float = 0.012
+    bin_clearance: float = 0.01
     bin_depth: float = 0.025
     cone_deg: float = 20.0
     max_range: float = 1.5
@@ -68,12 +68,14 @@ class DefectSort(Task):
     def _place(self, rng):
         s = max(self.ws.scale, 0.6)
         self.side = self.arm_side(rng, self.params.arm)
-        cells = self.ws.sample_cells(self.side, rng, self.params.n_parts + 2, min_dist=0.08)
-        if len(cells) < self.params.n_parts + 2:
+        cells = self.ws.sample_cells(self.side, rng, self.params.n_parts + 2, min_dist=0.07)
+        spacing = min((np.linalg.norm(a - b) for i, a in enumerate(cells) for b in cells[i + 1:]), default=0.0)
+        if len(cells) < self.params.n_parts + 2 or spacing < 2 * self.rb + 0.01:
             from humanoid_ground.errors import HGroundError
 
-            raise HGroundError(f"robot '{self.robot.card.name}' reaches only {len(cells)} bench positions with its "
-                               f"{self.side} arm; defect_sort with n_parts={self.params.n_parts} needs {self.params.n_parts + 2}")
+            raise HGroundError(f"robot '{self.robot.card.name}' reaches too few bench positions ({len(cells)}) with its "
+                               f"{self.side} arm {2 * self.rb + 0.01:.2f} m apart; defect_sort with n_parts={self.params.n_parts} "
+                               f"needs {self.params.n_parts + 2} (try n_parts=1)")
         top = self.ws.bench_top
         self.defect = rng.random(self.params.n_parts) < self.params.defect_probability
         self.inspected[:] = False
