@@ -198,7 +198,8 @@ def check_robot(card: RobotCard, progress: Callable[[str], None] | None = None, 
     cached_s = time.perf_counter() - t0
     add(Check("parses", "pass", f"{card.source.kind.upper()} {asset.card.source.ref.path or asset.card.source.ref.file} -> {asset.dof} movable joints, {len(asset.links)} links"))
     c = asset.counts
-    add(Check("meshes", "pass", f"{c['visual_meshes']} visual and {c['collision_meshes']} collision meshes found and readable, {c['collision_primitives']} collision primitives ({card.collision} collision model)"))
+    hulls = f"; V-HACD: {sum(asset.hull_counts.values())} convex hulls for {len(asset.hull_counts)} meshes" if asset.hull_counts else ""
+    add(Check("meshes", "pass", f"{c['visual_meshes']} visual and {c['collision_meshes']} collision meshes found and readable, {c['collision_primitives']} collision primitives ({card.collision} collision model){hulls}"))
     add(Check("cache", "pass" if asset.from_cache else "fail", f"first load {build_s:.2f} s, cached load {cached_s * 1000:.1f} ms"))
 
     say("roles")

@@ -88,6 +88,9 @@ def test_collision_models(tmp_path, mode):
     assert asset.counts["collision_meshes"] == (0 if mode == "primitive" else 2)
     if mode == "mesh":
         assert asset.hull_counts and all(n >= 1 for n in asset.hull_counts.values())
+        from humanoid_ground.robots import check_robot
+
+        assert "V-HACD" in check_robot(card, physics=False).get("meshes").detail
     cid = new_client()
     try:
         body = RobotBody(asset, cid)
