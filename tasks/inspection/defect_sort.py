@@ -2,7 +2,9 @@
 
 Each part carries a marked patch on its top when it is defective (random). The defect flag appears in
 the observation only after the part has been inspected (its top centre seen by the camera: inside
-the inspection cone, in range, facing, unoccluded). Success: every part in the correct bin, released.
+the inspection cone, in range, facing, unoccluded). Parts are dealt to the robot's arms in turn;
+each arm's station has its own pass and reject bin. Success: every part in a bin of the right kind,
+released.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ class DefectSortParams(TaskParams):
     defect_probability: float = 0.5
     part_radius: float = 0.018  # m (× robot scale, at least 0.6)
     part_height: float = 0.05
-    bin_clearance: float = 0.01
+    bin_clearance: float = 0.007
     bin_depth: float = 0.025
     cone_deg: float = 20.0
     max_range: float = 1.5
@@ -39,7 +41,7 @@ class DefectSort(Task):
     def __init__(self, env, params: DefectSortParams):
         super().__init__(env, params)
         n = params.n_parts
-        self.obs_dim = 6 * n + 6
+        self.obs_dim = 6 * n + 12
         s = max(self.ws.scale, 0.6)
         self.rp, self.hp = params.part_radius * s, params.part_height * s
         self.rb = self.rp + params.bin_clearance
@@ -50,9 +52,11 @@ class DefectSort(Task):
         self.patches = [p.createMultiBody(0, -1, p.createVisualShape(p.GEOM_CYLINDER, radius=self.rp * 0.6, length=0.002,
                                                                      rgbaColor=[0.9, 0.1, 0.1, 1], physicsClientId=cid),
                                           [0, 0, -8], physicsClientId=cid) for _ in range(n)]
-        self.bins = {name: parts.make_static(cid, parts.ring_shapes(self.rb, 0.012, self.depth), [0, 0, -7], rgba)
-                     for name, rgba in (("pass", (0.2, 0.7, 0.3, 1)), ("reject", (0.8, 0.2, 0.2, 1)))}
-        self.bin_xy = {k: np.zeros(2) for k in self.bins}
+        self.bins: dict[tuple[str, str], int] = {(side, kind): parts.make_static(cid, parts.ring_shapes(self.rb, 0.012, self.depth), [0, 0, -7 - i], rgba)
+                     for i, (side, (kind, rgba)) in enumerate((s, kr) for s in ("left", "right")
+                                                               for kr in (("pass", (0.2, 0.7, 0.3, 1)), ("reject", (0.8, 0.2, 0.2, 1))))}
+        self.bin_xy = {k: np.array([0.0, 0.0]) for k in self.bins}
+        self.part_side = ["right"] * n
         self.graspables = list(self.parts)
         self.dynamic_bodies = list(self.parts)
         self.defect = np.zeros(n, dtype=bool)
@@ -67,24 +71,37 @@ class DefectSort(Task):
 
     def _place(self, rng):
         s = max(self.ws.scale, 0.6)
-        self.side = self.arm_side(rng, self.params.arm)
-        cells = self.ws.sample_cells(self.side, rng, self.params.n_parts + 2, min_dist=0.07)
-        spacing = min((np.linalg.norm(a - b) for i, a in enumerate(cells) for b in cells[i + 1:]), default=0.0)
-        if len(cells) < self.params.n_parts + 2 or spacing < 2 * self.rb + 0.01:
-            from humanoid_ground.errors import HGroundError
-
-            raise HGroundError(f"robot '{self.robot.card.name}' reaches too few bench positions ({len(cells)}) with its "
-                               f"{self.side} arm {2 * self.rb + 0.01:.2f} m apart; defect_sort with n_parts={self.params.n_parts} "
-                               f"needs {self.params.n_parts + 2} (try n_parts=1)")
+        sides = sorted(self.robot.arms)
+        first = self.arm_side(rng, self.params.arm)
+        order = [first] + [x for x in sides if x != first]
+        self.part_side = [order[k % len(order)] for k in range(self.params.n_parts)]
+        self.side = first
         top = self.ws.bench_top
         self.defect = rng.random(self.params.n_parts) < self.params.defect_probability
         self.inspected[:] = False
-        for k, body in enumerate(self.parts):
-            xy = cells[k]
-            self.sim.set_pose(body, [xy[0], xy[1], top + self.hp / 2])
-        for name, xy in zip(("pass", "reject"), cells[-2:]):
-            self.bin_xy[name] = np.asarray(xy)
-            self.sim.set_pose(self.bins[name], [xy[0], xy[1], top])
+        for key, body in self.bins.items():  # park every bin, then place the used ones
+            self.sim.set_pose(body, [0, 0, -7 - list(self.bins).index(key)])
+            self.bin_xy[key] = np.array([0.0, 0.0])
+        for side in order:
+            mine = [k for k in range(self.params.n_parts) if self.part_side[k] == side]
+            if not mine:
+                continue
+            cells = self.ws.sample_cells(side, rng, len(mine) + 2, min_dist=0.07)
+            spacing = min((np.linalg.norm(a - b) for i, a in enumerate(cells) for b in cells[i + 1:]), default=0.0)
+            if len(cells) < len(mine) + 2 or spacing < 2 * self.rb + 0.005:
+                from humanoid_ground.errors import HGroundError
+
+                raise HGroundError(f"robot '{self.robot.card.name}' reaches too few bench positions ({len(cells)}, "
+                                   f"{2 * self.rb + 0.005:.2f} m apart) with its {side} arm for {len(mine)} part(s) and "
+                                   f"two bins; use task_params={{'n_parts': 1}}")
+            for k, xy in zip(mine, cells):
+                self.sim.set_pose(self.parts[k], [xy[0], xy[1], top + self.hp / 2])
+            for kind, xy in zip(("pass", "reject"), cells[len(mine):]):
+                self.bin_xy[(side, kind)] = np.asarray(xy)
+                self.sim.set_pose(self.bins[(side, kind)], [xy[0], xy[1], top])
+        for k in range(self.params.n_parts):  # unused parts are parked
+            if k >= len(self.part_side):
+                self.sim.set_pose(self.parts[k], [0, 0, -5 - k])
         self._sync_patches()
 
     def _sync_patches(self) -> None:
@@ -129,9 +146,11 @@ class DefectSort(Task):
         for body in self.parts:
             pos, _ = self.sim.pose(body)
             where = None
-            for name, xy in self.bin_xy.items():
+            for (side, kind), xy in self.bin_xy.items():
+                if not xy.any():
+                    continue
                 if np.linalg.norm(pos[:2] - xy) <= self.rb and pos[2] - self.hp / 2 - self.ws.bench_top <= 0.01:
-                    where = name
+                    where = kind
             out.append(where)
         return out
 
@@ -141,10 +160,10 @@ class DefectSort(Task):
         for k, body in enumerate(self.parts):
             pos, _ = self.sim.pose(body)
             revealed = float(self.defect[k]) if self.inspected[k] else 0.0
-            feats += [*(tR.T @ (pos - tp)), float(self.inspected[k]), revealed, float(self.env.grasp.held.get(self.side) == body)]
-        for name in ("pass", "reject"):
-            xy = self.bin_xy[name]
-            feats += [*(tR.T @ (np.array([xy[0], xy[1], self.ws.bench_top]) - tp))]
+            feats += [*(tR.T @ (pos - tp)), float(self.inspected[k]), revealed, float(any(b == body for b in self.env.grasp.held.values()))]
+        for key in self.bins:  # (left, right) x (pass, reject); zeros for a station not in use
+            xy = self.bin_xy[key]
+            feats += [*(tR.T @ (np.array([xy[0], xy[1], self.ws.bench_top]) - tp))] if xy.any() else [0.0, 0.0, 0.0]
         return np.asarray(feats)
 
     def evaluate(self):
@@ -159,7 +178,6 @@ class DefectSort(Task):
                                                               "sorted_fraction": float(np.mean(correct))})
 
     def plan(self):
-        R0 = None if self.robot.arms[self.side].grasp.hold == "gimbal" else self.robot.tcp_world(self.side)[1].copy()
         steps = []
         # where the camera looks in the default pose: looking back there returns a waist-aimed camera
         # (H1, G1) and with it the arms to the posture the workspace was mapped in
@@ -171,7 +189,9 @@ class DefectSort(Task):
                               done=(lambda k=k: bool(self.inspected[k]))))
             steps.append(Step({}, tol=0.0, max_steps=40, name=f"look_back{k}", head=(lambda: head_servo(self.env, home, gain=0.8)),
                               done=(lambda: bool(np.linalg.norm(np.subtract(head_servo(self.env, home, gain=1.0), 0)) < 0.05))))
-            target = (lambda k=k: self.bin_xy["reject" if self.defect[k] and self.inspected[k] else "pass"])
-            steps += pick_and_place(self.env, self.side, body, target, self.ws.bench_top, self.hp / 2,
+            side = self.part_side[k]
+            R0 = None if self.robot.arms[side].grasp.hold == "gimbal" else self.robot.tcp_world(side)[1].copy()
+            target = (lambda k=k, side=side: self.bin_xy[(side, "reject" if self.defect[k] and self.inspected[k] else "pass")])
+            steps += pick_and_place(self.env, side, body, target, self.ws.bench_top, self.hp / 2,
                                     lift=0.06 * max(self.ws.scale, 0.6), R_hold=R0, clear_z=self.ws.bench_top + self.depth)
         return Servo(self.env, steps)
