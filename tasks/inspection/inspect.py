@@ -91,13 +91,13 @@ class Inspect(Task):
         self.seen = np.zeros(params.n_points, dtype=bool)
 
     def _axis_hit(self) -> np.ndarray:
-        """Where the part goes: straight ahead of the camera on the bench plane, seen 50° below the
+        """Where the part goes: straight ahead of the camera on the bench plane, seen 56° below the
         horizon (steep enough for the top face to face the camera); the bench extends to it."""
         cp, cR = self.robot.camera_pose()
         _, tR = self.robot.torso_pose()
         f = tR[:, 0]
         top = self.ws.bench_top
-        hdist = max((cp[2] - top) / np.tan(np.radians(50)), 0.1 * self.s)
+        hdist = max((cp[2] - top) / np.tan(np.radians(56)), 0.1 * self.s)
         xy = cp[:2] + hdist * f[:2] / max(np.linalg.norm(f[:2]), 1e-6)
         xy[0] = max(xy[0], self.ws.bench_x[0] + 0.08 * self.s)
         return np.array([xy[0], xy[1], top])
