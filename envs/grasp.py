@@ -87,17 +87,15 @@ class GraspManager:
         com_p, com_R = np.asarray(st[0]), quat_to_mat(st[1])
         obj_p, obj_q = p.getBasePositionAndOrientation(body, physicsClientId=self.cid)
         obj_p, obj_R = np.asarray(obj_p), quat_to_mat(obj_q)
-        if two_handed:  # the first hand's hold keeps the orientation; the second pins its grasp point
+        if two_handed:
+            # the first hand's hold becomes a gimbal (the part keeps its world orientation, so the two
+            # hands cannot twist it between them); the second hand pins its grasp point
+            other = next(s for s, b in self.held.items() if b == body and s != side)
+            self._release(other, keep=True)
+            self._gimbal_weld(other, body)
             self._pin(side, body)
         elif arm.grasp.hold == "gimbal":
-            tcp_w, _ = r.tcp_world(side)
-            child_pivot = obj_R.T @ (tcp_w - obj_p)
-            cid = p.createConstraint(r.id, arm.ee_link, body, -1, p.JOINT_FIXED, [0, 0, 0], (com_R.T @ (tcp_w - com_p)).tolist(),
-                                     child_pivot.tolist(), childFrameOrientation=mat_to_quat(obj_R.T @ com_R).tolist(),
-                                     physicsClientId=self.cid)
-            p.changeConstraint(cid, maxForce=HOLD_FORCE, physicsClientId=self.cid)
-            self._constraints[side] = cid
-            self._gimbal[side] = (obj_R.copy(), child_pivot)
+            self._gimbal_weld(side, body)
         else:
             rel_p = com_R.T @ (obj_p - com_p)
             rel_R = com_R.T @ obj_R
@@ -108,6 +106,23 @@ class GraspManager:
         self.held[side] = body
         for link in self._arm_links(side):
             p.setCollisionFilterPair(r.id, body, link, -1, 0, physicsClientId=self.cid)
+
+    def _gimbal_weld(self, side: str, body: int) -> None:
+        """Weld at the TCP, re-aimed every step (update) so the part keeps its current world orientation."""
+        r = self.robot
+        arm = r.arms[side]
+        st = p.getLinkState(r.id, arm.ee_link, computeForwardKinematics=1, physicsClientId=self.cid)
+        com_p, com_R = np.asarray(st[0]), quat_to_mat(st[1])
+        obj_p, obj_q = p.getBasePositionAndOrientation(body, physicsClientId=self.cid)
+        obj_p, obj_R = np.asarray(obj_p), quat_to_mat(obj_q)
+        tcp_w, _ = r.tcp_world(side)
+        child_pivot = obj_R.T @ (tcp_w - obj_p)
+        cid = p.createConstraint(r.id, arm.ee_link, body, -1, p.JOINT_FIXED, [0, 0, 0], (com_R.T @ (tcp_w - com_p)).tolist(),
+                                 child_pivot.tolist(), childFrameOrientation=mat_to_quat(obj_R.T @ com_R).tolist(),
+                                 physicsClientId=self.cid)
+        p.changeConstraint(cid, maxForce=HOLD_FORCE, physicsClientId=self.cid)
+        self._constraints[side] = cid
+        self._gimbal[side] = (obj_R.copy(), child_pivot)
 
     def _pin(self, side: str, body: int) -> None:
         """A point-to-point constraint at the hand's TCP."""

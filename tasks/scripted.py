@@ -36,6 +36,7 @@ class Step:
     head: Callable[[], tuple[float, float]] | None = None  # head action override (dyaw, dpitch) in [-1, 1]
     done: Callable[[], bool] | None = None  # custom completion test
     name: str = ""
+    speed: float = 1.0  # fraction of the largest canonical step (slow, careful moves < 1)
 
 
 class Servo:
@@ -74,7 +75,7 @@ class Servo:
             p, R = r.tcp_world(side)
             e = tR.T @ (g.position() - p)
             worst = max(worst, float(np.linalg.norm(e)))
-            a[7 * k: 7 * k + 3] = np.clip(self.gain * e / MAX_DPOS, -1, 1)
+            a[7 * k: 7 * k + 3] = np.clip(self.gain * e / MAX_DPOS, -step.speed, step.speed)
             R_goal = g.R if g.R is not None else self._held_R[side]
             rv = tR.T @ mat_to_rotvec(R_goal @ R.T)
             a[7 * k + 3: 7 * k + 6] = np.clip(0.7 * rv / MAX_DROT, -1, 1)
@@ -196,7 +197,7 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
         Step(g(once("lift", lambda: r.tcp_world(side)[0] + np.array([0, 0, carry])), 1.0), tol=0.015, max_steps=80, name="lift"),
         Step(g(over_place(carry), 1.0), tol=0.012, max_steps=150, name="transport"),
         Step(g(over_place(clear), 1.0), tol=0.0015 if precise else 0.004, settle=4, max_steps=150, name="align"),
-        Step(g(down, 1.0), tol=0.003, max_steps=120, name="lower"),
+        Step(g(down, 1.0), tol=0.003, max_steps=120, name="lower", speed=0.35 if precise else 1.0),
         Step(g(once("release", lambda: r.tcp_world(side)[0].copy()), 0.0), tol=1.0, settle=release_steps,
              max_steps=release_steps + 2, name="release"),
         Step(g(once("retreat", lambda: r.tcp_world(side)[0] + np.array([0, 0, min(approach, lift)])), 0.0), tol=0.01,
