@@ -15,7 +15,7 @@ from humanoid_ground.robots._pybullet import p
 
 #: workspaces per (asset key, base mode): computing one takes seconds, so it is kept in memory and on disk
 _CACHE: dict[tuple, dict] = {}
-WORKSPACE_VERSION = "4"
+WORKSPACE_VERSION = "5"
 
 
 def _disk_path(robot: Robot):
@@ -41,6 +41,7 @@ class Workspace:
     camera: np.ndarray  # default camera position
     _hand_low: float = 0.0
     cells: dict[str, np.ndarray] = field(default_factory=dict)  # per arm: reachable (x, y) on the bench
+    drop_cells: dict[str, np.ndarray] = field(default_factory=dict)  # per arm: reachable from above only (drop-offs)
 
     #: grid of candidate placements around each hand (× scale), and the heights (above the bench,
     #: × scale) at which the TCP must reach them: grasp height and lift height
@@ -87,6 +88,7 @@ class Workspace:
         if key in _CACHE:
             ws = make(_CACHE[key]["bench_top"])
             ws.cells = {k: np.asarray(v).reshape(-1, 2) for k, v in _CACHE[key]["cells"].items()}
+            ws.drop_cells = {k: np.asarray(v).reshape(-1, 2) for k, v in _CACHE[key]["drop_cells"].items()}
             return ws
         disk = _disk_path(robot)
         if disk is not None and disk.is_file():
@@ -103,13 +105,14 @@ class Workspace:
             ws = make(top)
             ws._hand_low = hand_low
             for side in robot.arms:
-                ws.cells[side] = ws._reachable_cells(robot, side)
+                ws.cells[side], ws.drop_cells[side] = ws._reachable_cells(robot, side)
             n = sum(len(c) for c in ws.cells.values())
             if best is None or n > best[0]:
                 best = (n, ws)
         ws = best[1] if best else make(float(center[2] - 0.1 * scale))
         ws._hand_low = hand_low
-        _CACHE[key] = {"bench_top": ws.bench_top, "cells": {k: v.tolist() for k, v in ws.cells.items()}}
+        _CACHE[key] = {"bench_top": ws.bench_top, "cells": {k: v.tolist() for k, v in ws.cells.items()},
+                       "drop_cells": {k: v.tolist() for k, v in ws.drop_cells.items()}}
         if disk is not None:
             try:
                 disk.parent.mkdir(parents=True, exist_ok=True)
@@ -122,7 +125,8 @@ class Workspace:
 
     def _reachable_cells(self, robot: Robot, side: str) -> np.ndarray:
         """Bench positions the arm reaches at both grasp and lift height (kinematic IK on the URDF chain,
-        joint limits respected; the hand must also stay on its own side of the body)."""
+        joint limits respected; the hand must also stay on its own side of the body), and those it
+        reaches at lift height only (good for dropping a part into a bin)."""
         arm = robot.arms[side]
         T_base = np.eye(4)
         from .rotations import quat_to_mat
@@ -133,7 +137,7 @@ class Workspace:
         s = self.scale
         sg = 1.0 if side == "left" else -1.0
         x_min = self.bench_x[0] + 0.04 * s
-        out = []
+        out, drop = [], []
         for dx in self.GRID:
             for dy in self.GRID:
                 xy = self.tcp[side][:2] + np.array([dx, dy]) * s
@@ -142,21 +146,18 @@ class Workspace:
                 if any(np.linalg.norm(xy - t[:2]) < 0.06 * s for t in self.tcp.values()) and \
                         self.bench_top + 0.09 * s > self._hand_low:
                     continue  # a part here would touch a hand in the default pose
-                ok = True
                 # reachable with a margin: a point 3 cm (× scale) further from the shoulder must be reachable too
                 away = xy - self.shoulder[side][:2]
                 away = away / max(np.linalg.norm(away), 1e-6) * 0.03 * s
+                reach = []
                 for h in self.HEIGHTS:
-                    for extra in (np.zeros(2), away):
-                        target = np.array([xy[0] + extra[0], xy[1] + extra[1], self.bench_top + h * s])
-                        if _ik_error(robot, arm, T_base, target, lo, hi) > 0.004:
-                            ok = False
-                            break
-                    if not ok:
-                        break
-                if ok:
+                    reach.append(all(_ik_error(robot, arm, T_base, np.array([xy[0] + e[0], xy[1] + e[1], self.bench_top + h * s]),
+                                               lo, hi) <= 0.004 for e in (np.zeros(2), away)))
+                if all(reach):
                     out.append(xy)
-        return np.array(out).reshape(-1, 2)
+                elif reach[-1]:
+                    drop.append(xy)
+        return np.array(out).reshape(-1, 2), np.array(drop).reshape(-1, 2)
 
     def sample_cells(self, side: str, rng: np.random.Generator, n: int, min_dist: float) -> list[np.ndarray]:
         """``n`` distinct reachable bench positions for one arm, at least ``min_dist`` (× scale) apart."""

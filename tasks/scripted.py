@@ -127,11 +127,11 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
                    obj_half_height: float, lift: float, R_hold: np.ndarray | None = None,
                    precise: bool = False, release_steps: int = 12, clear_z: float | None = None,
                    align_offset: Callable[[], np.ndarray] | None = None,
-                   grasp_offset: np.ndarray | None = None) -> list[Step]:
+                   grasp_offset: np.ndarray | None = None, drop: bool = False) -> list[Step]:
     """Steps that take ``obj`` with one hand and set it down with its bottom at ``place_bottom_z`` over
     ``place_xy()``; ``clear_z`` is the top of whatever surrounds the place (fixture walls). The object's
     own measured position (not the TCP's) is servoed onto the target, so the grasp offset does not
-    matter; ``precise`` tightens the alignment for insertions, and ``align_offset()`` (the vector from the
+    matter; ``drop`` lets go just above the place (a bin) instead of setting the part down; ``precise`` tightens the alignment for insertions, and ``align_offset()`` (the vector from the
     object's centre to the point that must meet the target axis, e.g. a tilted peg's tip) refines it."""
     env = env.unwrapped if hasattr(env, "unwrapped") else env
     r, sim, grasp = env.robot, env.sim, env.grasp
@@ -197,7 +197,7 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
         Step(g(once("lift", lambda: r.tcp_world(side)[0] + np.array([0, 0, carry])), 1.0), tol=0.015, max_steps=80, name="lift"),
         Step(g(over_place(carry), 1.0), tol=0.012, max_steps=150, name="transport"),
         Step(g(over_place(clear), 1.0), tol=0.0015 if precise else 0.004, settle=4, max_steps=150, name="align"),
-        Step(g(down, 1.0), tol=0.003, max_steps=120, name="lower", speed=0.35 if precise else 1.0),
+        *([] if drop else [Step(g(down, 1.0), tol=0.003, max_steps=120, name="lower", speed=0.35 if precise else 1.0)]),
         Step(g(once("release", lambda: r.tcp_world(side)[0].copy()), 0.0), tol=1.0, settle=release_steps,
              max_steps=release_steps + 2, name="release"),
         Step(g(once("retreat", lambda: r.tcp_world(side)[0] + np.array([0, 0, min(approach, lift)])), 0.0), tol=0.01,

@@ -86,14 +86,23 @@ class DefectSort(Task):
             mine = [k for k in range(self.params.n_parts) if self.part_side[k] == side]
             if not mine:
                 continue
-            cells = self.ws.sample_cells(side, rng, len(mine) + 2, min_dist=0.07)
-            spacing = min((np.linalg.norm(a - b) for i, a in enumerate(cells) for b in cells[i + 1:]), default=0.0)
-            if len(cells) < len(mine) + 2 or spacing < 2 * self.rb + 0.005:
+            cells = self.ws.sample_cells(side, rng, len(mine), min_dist=0.07)
+            # bins: anywhere the hand reaches from above (parts are dropped in), clear of the parts
+            gap = 2 * self.rb + 0.005
+            pool = [c for c in list(self.ws.cells.get(side, [])) + list(self.ws.drop_cells.get(side, []))
+                    if all(np.linalg.norm(c - q) >= gap for q in cells)]
+            bins: list = []
+            for i in rng.permutation(len(pool)) if pool else []:
+                if all(np.linalg.norm(pool[i] - b) >= gap for b in bins):
+                    bins.append(pool[i])
+                if len(bins) == 2:
+                    break
+            if len(cells) < len(mine) or len(bins) < 2:
                 from humanoid_ground.errors import HGroundError
 
-                raise HGroundError(f"robot '{self.robot.card.name}' reaches too few bench positions ({len(cells)}, "
-                                   f"{2 * self.rb + 0.005:.2f} m apart) with its {side} arm for {len(mine)} part(s) and "
-                                   f"two bins; use task_params={{'n_parts': 1}}")
+                raise HGroundError(f"robot '{self.robot.card.name}' reaches too few bench positions with its {side} arm "
+                                   f"for {len(mine)} part(s) and two bins {gap:.2f} m apart; use task_params={{'n_parts': 1}}")
+            cells = list(cells) + bins
             for k, xy in zip(mine, cells):
                 self.sim.set_pose(self.parts[k], [xy[0], xy[1], top + self.hp / 2])
             for kind, xy in zip(("pass", "reject"), cells[len(mine):]):
@@ -193,5 +202,6 @@ class DefectSort(Task):
             R0 = None if self.robot.arms[side].grasp.hold == "gimbal" else self.robot.tcp_world(side)[1].copy()
             target = (lambda k=k, side=side: self.bin_xy[(side, "reject" if self.defect[k] and self.inspected[k] else "pass")])
             steps += pick_and_place(self.env, side, body, target, self.ws.bench_top, self.hp / 2,
-                                    lift=0.06 * max(self.ws.scale, 0.6), R_hold=R0, clear_z=self.ws.bench_top + self.depth)
+                                    lift=0.06 * max(self.ws.scale, 0.6), R_hold=R0, clear_z=self.ws.bench_top + self.depth,
+                                    drop=True)
         return Servo(self.env, steps)
