@@ -129,25 +129,8 @@ class DefectSort(Task):
         cp, cR = self.robot.camera_pose()
         tops = self._tops()
         normals = np.tile([0.0, 0.0, 1.0], (len(tops), 1))
-        now = view_check(cp, cR, tops, normals, self.robot.fov, self.params.cone_deg, (0.05, self.params.max_range),
-                         60.0, self.sim.cid, -2)
-        # the ray to a part's top hits that part: accept hits on the part itself
-        if not now.all():
-            for k in np.flatnonzero(~now):
-                now[k] = self._seen_part(k, cp, cR, tops[k])
-        self.inspected |= now
-
-    def _seen_part(self, k: int, cp, cR, pt) -> bool:
-        d = pt - cp
-        dist = np.linalg.norm(d)
-        if not (0.05 <= dist <= self.params.max_range):
-            return False
-        if np.degrees(np.arccos(np.clip(d / dist @ cR[:, 0], -1, 1))) > min(self.params.cone_deg, self.robot.fov / 2):
-            return False
-        if np.degrees(np.arccos(np.clip(-d / dist @ np.array([0, 0, 1.0]), -1, 1))) > 60.0:
-            return False
-        hit = p.rayTest(cp.tolist(), (pt + np.array([0, 0, 0.002])).tolist(), physicsClientId=self.sim.cid)[0]
-        return hit[0] in (-1, self.parts[k], self.patches[k])
+        self.inspected |= view_check(cp, cR, tops, normals, self.robot.fov, self.params.cone_deg, (0.05, self.params.max_range),
+                                     60.0, self.sim.cid, self.parts)
 
     def _placement(self):
         """Per part: the bin it is in (None if none)."""

@@ -28,8 +28,10 @@ class InspectParams(TaskParams):
 
 
 def view_check(cam_pos: np.ndarray, cam_R: np.ndarray, pts: np.ndarray, normals: np.ndarray, fov_deg: float,
-               cone_deg: float, rng: tuple[float, float], max_facing_deg: float, cid: int, body: int) -> np.ndarray:
-    """Which points the camera inspects now (boolean array)."""
+               cone_deg: float, rng: tuple[float, float], max_facing_deg: float, cid: int, body) -> np.ndarray:
+    """Which points the camera inspects now (boolean array). ``body`` is the body the points lie on
+    (one id, or one per point): a ray that first hits it right at the point is not occluded."""
+    bodies = np.broadcast_to(np.asarray(body), (len(pts),))
     d = pts - cam_pos
     dist = np.linalg.norm(d, axis=1)
     dirs = d / dist[:, None]
@@ -44,7 +46,7 @@ def view_check(cam_pos: np.ndarray, cam_R: np.ndarray, pts: np.ndarray, normals:
                               physicsClientId=cid)
         for i, h in zip(idx, hits):
             # unoccluded: the ray reaches (almost) the point, or first hits the part right at the point
-            if h[0] != -1 and not (h[0] == body and np.linalg.norm(np.asarray(h[3]) - pts[i]) < 0.01):
+            if h[0] != -1 and not (h[0] == bodies[i] and np.linalg.norm(np.asarray(h[3]) - pts[i]) < 0.01):
                 ok[i] = False
     return ok
 
