@@ -68,18 +68,16 @@ class Kinematics:
 
     def fk_chain(self, chain: list[_J], q: np.ndarray, T_base: np.ndarray) -> list[np.ndarray]:
         """World transform of each joint frame (= child link frame) along the chain."""
-        T = T_base.copy()
+        T = T_base
         out = []
         for j in chain:
             T = T @ j.origin
             if j.type in ("revolute", "continuous"):
-                R = np.eye(4)
-                R[:3, :3] = _axis_rot(j.axis, q[self.cols[j.name]])
-                T = T @ R
+                T = T.copy()
+                T[:3, :3] = T[:3, :3] @ _axis_rot(j.axis, q[self.cols[j.name]])
             elif j.type == "prismatic":
-                P = np.eye(4)
-                P[:3, 3] = j.axis * q[self.cols[j.name]]
-                T = T @ P
+                T = T.copy()
+                T[:3, 3] = T[:3, 3] + T[:3, :3] @ (j.axis * q[self.cols[j.name]])
             out.append(T)
         return out
 

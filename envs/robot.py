@@ -24,6 +24,15 @@ from .rotations import mat_to_quat, quat_to_mat
 SIDES = ("left", "right")
 FIXED_BASE_CLEARANCE = 0.02
 _I3 = np.eye(3)
+_I6 = np.eye(6)
+_EYES: dict[int, np.ndarray] = {}
+
+
+def _eye(n: int) -> np.ndarray:
+    """A cached identity (read-only use): the IK runs every control step."""
+    if n not in _EYES:
+        _EYES[n] = np.eye(n)
+    return _EYES[n]
 #: damping of the rotation (null-space) part of the IK, and the largest joint change per control step
 ROT_DAMPING = 0.2
 MAX_DQ = 0.1
@@ -256,21 +265,21 @@ class Robot:
         e_p, e_r = tR @ dpos_torso, tR @ drot_torso
         J = self.jacobian(side)
         Jp, Jr = J[:3], J[3:]
-        I3 = _I3
-        Jp_pinv = Jp.T @ np.linalg.solve(Jp @ Jp.T + IK_DAMPING ** 2 * I3, np.eye(3))
-        dq = Jp_pinv @ e_p
         n = J.shape[1]
-        N = np.eye(n) - Jp_pinv @ Jp
+        I_n = _eye(n)
+        Jp_pinv = np.linalg.solve(Jp @ Jp.T + IK_DAMPING ** 2 * _I3, Jp).T  # (JJᵀ+λ²I) is symmetric
+        dq = Jp_pinv @ e_p
+        N = I_n - Jp_pinv @ Jp
         JrN = Jr @ N
-        dq = dq + N @ (JrN.T @ np.linalg.solve(JrN @ JrN.T + ROT_DAMPING ** 2 * I3, e_r - Jr @ dq))
+        dq = dq + N @ (JrN.T @ np.linalg.solve(JrN @ JrN.T + ROT_DAMPING ** 2 * _I3, e_r - Jr @ dq))
         # lowest priority: stay away from joint limits, inside the null space of the full 6-D task
         c = arm.cols
         lo, hi = self.body.lower[c], self.body.upper[c]
         u = (self.q[c] - (lo + hi) / 2) / np.maximum((hi - lo) / 2, 1e-3)  # -1 .. 1
         if np.any(np.abs(u) > 0.7):
             push = -LIMIT_GAIN * np.where(np.abs(u) > 0.7, u, 0.0)
-            Jf_pinv = J.T @ np.linalg.solve(J @ J.T + IK_DAMPING ** 2 * np.eye(6), np.eye(6))
-            dq = dq + (np.eye(n) - Jf_pinv @ J) @ push
+            Jf_pinv = np.linalg.solve(J @ J.T + IK_DAMPING ** 2 * _I6, J).T
+            dq = dq + (I_n - Jf_pinv @ J) @ push
         m = np.max(np.abs(dq))
         if m > MAX_DQ:  # keep the direction, bound the joint speed
             dq *= MAX_DQ / m

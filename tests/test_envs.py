@@ -188,3 +188,36 @@ def test_wrist_camera_from_a_registered_card(tmp_path):
     assert obs["rgb_right_wrist"].shape == (32, 32, 3) and "rgb_left_wrist" not in obs
     assert env.observation_space.contains(obs)
     env.close()
+
+
+@pytest.mark.parametrize("robot", ["apptronik_apollo", "unitree_h1", "openloong_qinglong"])
+def test_ik_jacobian_matches_finite_differences(robot):
+    """The URDF-chain Jacobian equals central finite differences of PyBullet's own link poses."""
+    from humanoid_ground.envs.robot import Robot
+    from humanoid_ground.envs.rotations import mat_to_rotvec
+    from humanoid_ground.envs.sim import Sim, SimConfig
+    from humanoid_ground.robots import get_card, load_asset
+
+    sim = Sim(SimConfig())
+    r = Robot(load_asset(get_card(robot)), sim.cid)
+    rng = np.random.default_rng(0)
+    c = r.arms["left"].cols
+    q0 = r.body.default_q.copy()
+    q0[c] = np.clip(q0[c] + rng.uniform(-0.5, 0.5, len(c)), r.body.lower[c], r.body.upper[c])
+    r.body.reset_pose(q0)
+    r.refresh()
+    J = r.jacobian("left")
+    Jn = np.zeros_like(J)
+    h = 1e-3
+    for k, ci in enumerate(c):
+        poses = []
+        for sgn in (1, -1):
+            q = q0.copy()
+            q[ci] += sgn * h
+            r.body.reset_pose(q)
+            r.refresh()
+            poses.append(r.tcp_world("left"))
+        Jn[:3, k] = (poses[0][0] - poses[1][0]) / (2 * h)
+        Jn[3:, k] = mat_to_rotvec(poses[0][1] @ poses[1][1].T) / (2 * h)
+    sim.close()
+    assert np.abs(J - Jn).max() < 1e-3
