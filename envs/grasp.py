@@ -73,10 +73,10 @@ class GraspManager:
             d = float(np.linalg.norm(np.maximum(0.0, np.maximum(np.asarray(lo) - tcp, tcp - np.asarray(hi)))))
             if d < min(best_d, TCP_DISTANCE):
                 best, best_d = body, d
-            for link in arm.hand_links:
-                for c in p.getClosestPoints(self.robot.id, body, GRASP_DISTANCE, linkIndexA=link, physicsClientId=self.cid) or []:
-                    if c[8] < best_d:
-                        best, best_d = body, c[8]
+            hand = arm.hand_set
+            for c in p.getClosestPoints(self.robot.id, body, GRASP_DISTANCE, physicsClientId=self.cid) or []:
+                if c[3] in hand and c[8] < best_d:
+                    best, best_d = body, c[8]
         return best
 
     def _attach(self, side: str, body: int) -> None:

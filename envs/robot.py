@@ -57,6 +57,7 @@ class Arm:
     finger_open: np.ndarray = field(default_factory=lambda: np.zeros(0))
     finger_closed: np.ndarray = field(default_factory=lambda: np.zeros(0))
     hand_links: list[int] = field(default_factory=list)
+    hand_set: frozenset = frozenset()
     chain: list = field(default_factory=list)  # URDF joints from the root to the ee link
 
 
@@ -109,6 +110,7 @@ class Robot:
                       tcp_com=inert_orn.T @ (tcp - inert_pos), R_tcp=R_tcp, grasp=a.grasp,
                       hand_links=self._hand_links(ee, children))
             arm.chain = self.kin.chain(a.ee_link)
+            arm.hand_set = frozenset(arm.hand_links)
             if a.grasp.type == "fingers":
                 arm.finger_cols = np.array([self.col_of[j] for j in a.grasp.joints])
                 arm.finger_open = np.array([v[0] for v in a.grasp.joints.values()])

@@ -31,16 +31,6 @@ def mat_to_quat(R: np.ndarray) -> np.ndarray:
     return q if q[3] >= 0 else -q
 
 
-def rotvec_to_mat(v) -> np.ndarray:
-    v = np.asarray(v, dtype=float)
-    th = np.linalg.norm(v)
-    if th < 1e-12:
-        return np.eye(3)
-    k = v / th
-    K = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
-    return np.eye(3) + np.sin(th) * K + (1 - np.cos(th)) * K @ K
-
-
 def mat_to_rotvec(R: np.ndarray) -> np.ndarray:
     c = np.clip((np.trace(R) - 1) / 2, -1.0, 1.0)
     th = np.arccos(c)

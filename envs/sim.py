@@ -2,7 +2,7 @@
 helpers to build static and dynamic scene parts from primitives."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -63,30 +63,6 @@ class Sim:
     def add_box(self, half, pos, rgba=(0.6, 0.6, 0.6, 1), mass: float = 0.0, orn=(0, 0, 0, 1), friction: float = 0.8) -> int:
         col = p.createCollisionShape(p.GEOM_BOX, halfExtents=list(half), physicsClientId=self.cid)
         vis = p.createVisualShape(p.GEOM_BOX, halfExtents=list(half), rgbaColor=list(rgba), physicsClientId=self.cid)
-        b = p.createMultiBody(mass, col, vis, list(pos), list(orn), physicsClientId=self.cid)
-        p.changeDynamics(b, -1, lateralFriction=friction, physicsClientId=self.cid)
-        return b
-
-    def add_cylinder(self, radius: float, height: float, pos, rgba=(0.6, 0.6, 0.6, 1), mass: float = 0.0, orn=(0, 0, 0, 1)) -> int:
-        col = p.createCollisionShape(p.GEOM_CYLINDER, radius=radius, height=height, physicsClientId=self.cid)
-        vis = p.createVisualShape(p.GEOM_CYLINDER, radius=radius, length=height, rgbaColor=list(rgba), physicsClientId=self.cid)
-        b = p.createMultiBody(mass, col, vis, list(pos), list(orn), physicsClientId=self.cid)
-        p.changeDynamics(b, -1, lateralFriction=0.8, physicsClientId=self.cid)
-        return b
-
-    def add_compound(self, parts: list[tuple[str, tuple, tuple]], pos, rgba=(0.5, 0.5, 0.55, 1), mass: float = 0.0,
-                     orn=(0, 0, 0, 1), friction: float = 0.8) -> int:
-        """One rigid body made of boxes and cylinders: ``parts = [(kind, size, local_pos)]`` with kind
-        ``"box"`` (size = half extents) or ``"cyl"`` (size = (radius, height))."""
-        types = [p.GEOM_BOX if k == "box" else p.GEOM_CYLINDER for k, _, _ in parts]
-        half = [list(s) if k == "box" else [0, 0, 0] for k, s, _ in parts]
-        radii = [0.0 if k == "box" else s[0] for k, s, _ in parts]
-        lengths = [0.0 if k == "box" else s[1] for k, s, _ in parts]
-        frames = [list(lp) for _, _, lp in parts]
-        col = p.createCollisionShapeArray(shapeTypes=types, radii=radii, halfExtents=half, lengths=lengths,
-                                          collisionFramePositions=frames, physicsClientId=self.cid)
-        vis = p.createVisualShapeArray(shapeTypes=types, radii=radii, halfExtents=half, lengths=lengths,
-                                       visualFramePositions=frames, rgbaColors=[list(rgba)] * len(parts), physicsClientId=self.cid)
         b = p.createMultiBody(mass, col, vis, list(pos), list(orn), physicsClientId=self.cid)
         p.changeDynamics(b, -1, lateralFriction=friction, physicsClientId=self.cid)
         return b

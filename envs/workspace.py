@@ -180,11 +180,6 @@ class Workspace:
         return [cells[i] for i in chosen]
         return pts
 
-    def side_center(self, side: str) -> np.ndarray:
-        """A point on the bench surface in front of one hand."""
-        c = self.tcp.get(side, self.center).copy()
-        c[2] = self.bench_top
-        return c
 
 
 def _ik_error(robot: Robot, arm, T_base: np.ndarray, target: np.ndarray, lo: np.ndarray, hi: np.ndarray,

@@ -83,7 +83,6 @@ def quiet_stdout(collect: list[str] | None = None) -> Iterator[None]:
 
 with quiet_stdout():
     import pybullet as p  # noqa: E402  (the import prints a build banner)
-    import pybullet_utils.bullet_client as bullet_client  # noqa: E402,F401
 
 __all__ = ["p", "quiet_stdout", "new_client"]
 

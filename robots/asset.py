@@ -17,7 +17,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from humanoid_ground.errors import HGroundError
 
 from . import paths
 from .card import RobotCard

@@ -8,7 +8,6 @@ motor's behaviour in the inertia-free limit of PD control: the motor tracks the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 

@@ -8,7 +8,6 @@ from typing import Callable, Literal
 
 import numpy as np
 
-from humanoid_ground.errors import HGroundError
 
 from .asset import RobotAsset, load_asset
 from .card import RobotCard

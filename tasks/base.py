@@ -51,6 +51,8 @@ class Task:
         self.sim, self.robot, self.ws = env.sim, env.robot, env.workspace
         self.graspables: list[int] = []
         self.dynamic_bodies: list[int] = []
+        #: bodies that must not start inside the robot (reset re-draws placements until they do not)
+        self.keep_clear: list[int] = []
 
     # scene placement helpers ---------------------------------------------------------------------------
     def bench(self, rgba=(0.45, 0.36, 0.27, 1), x_max: float | None = None) -> int:
@@ -73,8 +75,25 @@ class Task:
             return choice if choice in sides else sides[0]
         return sides[int(rng.integers(len(sides)))]
 
+    def approach_reward(self, side: str, body: int) -> float:
+        """Shaping shared by the pick-and-place family: get the hand to the part, then hold it."""
+        from humanoid_ground.robots._pybullet import p
+
+        held = self.env.grasp.held.get(side) == body
+        if held:
+            return 0.3
+        pos, _ = p.getBasePositionAndOrientation(body, physicsClientId=self.sim.cid)
+        return -0.5 * min(float(np.linalg.norm(self.robot.tcp_world(side)[0] - np.asarray(pos))), 0.5)
+
     # interface -----------------------------------------------------------------------------------------
     def reset(self, rng: np.random.Generator) -> None:
+        """Place the scene for a new episode; placements that would start inside the robot are re-drawn."""
+        for _ in range(20):
+            self.place(rng)
+            if not self.keep_clear or not self.touches_robot(self.keep_clear):
+                break
+
+    def place(self, rng: np.random.Generator) -> None:
         raise NotImplementedError
 
     def observation(self) -> np.ndarray:

@@ -5,7 +5,7 @@ same expert drives every robot.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -106,6 +106,26 @@ def head_servo(env, target_world: np.ndarray, gain: float = 1.0) -> tuple[float,
     return float(np.clip(gain * dy / MAX_DHEAD, -1, 1)), float(np.clip(gain * (pitch_t - pitch) / MAX_DHEAD, -1, 1))
 
 
+class Memo:
+    """Goals computed when their step starts, then kept: ``memo("lift", f)`` is a goal callable."""
+
+    def __init__(self):
+        self._values: dict[str, np.ndarray] = {}
+
+    def __call__(self, key: str, f: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
+        def g() -> np.ndarray:
+            if key not in self._values:
+                self._values[key] = f()
+            return self._values[key]
+        return g
+
+
+def hold_orientation(robot, side: str) -> np.ndarray | None:
+    """The TCP orientation to keep while carrying: the current one for rigid holds; none for gimbal
+    holds (the part keeps its own orientation, whatever the hand does)."""
+    return None if robot.arms[side].grasp.hold == "gimbal" else robot.tcp_world(side)[1].copy()
+
+
 class Policy:
     """The scripted expert as a callable obs -> action. At each episode start it asks the env's
     current task for a new plan (the task object changes if the env rebuilt its client)."""
@@ -129,12 +149,14 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
                    align_offset: Callable[[], np.ndarray] | None = None,
                    grasp_offset: np.ndarray | None = None, drop: bool = False) -> list[Step]:
     """Steps that take ``obj`` with one hand and set it down with its bottom at ``place_bottom_z`` over
-    ``place_xy()``; ``clear_z`` is the top of whatever surrounds the place (fixture walls). The object's
+    ``place_xy()`` (``R_hold``: the TCP orientation to keep, by default :func:`hold_orientation`); ``clear_z`` is the top of whatever surrounds the place (fixture walls). The object's
     own measured position (not the TCP's) is servoed onto the target, so the grasp offset does not
     matter; ``drop`` lets go just above the place (a bin) instead of setting the part down; ``precise`` tightens the alignment for insertions, and ``align_offset()`` (the vector from the
     object's centre to the point that must meet the target axis, e.g. a tilted peg's tip) refines it."""
     env = env.unwrapped if hasattr(env, "unwrapped") else env
     r, sim, grasp = env.robot, env.sim, env.grasp
+    if R_hold is None:
+        R_hold = hold_orientation(r, side)
     if r.arms[side].grasp.type == "fingers":
         release_steps = max(release_steps, 30)  # fingers need time to open before the hand leaves
     # the empty hand travels high enough for whatever hangs below its TCP (fingers) to clear the part
@@ -156,15 +178,7 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
     def held() -> bool:
         return grasp.held.get(side) == obj
 
-    fixed: dict[str, np.ndarray] = {}
-
-    def once(key: str, f: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
-        """A goal computed when its step starts, then kept."""
-        def g() -> np.ndarray:
-            if key not in fixed:
-                fixed[key] = f()
-            return fixed[key]
-        return g
+    once = Memo()
 
     def tcp_for(obj_target: np.ndarray) -> np.ndarray:
         """TCP position that puts the held object's centre at obj_target (measured offset); with

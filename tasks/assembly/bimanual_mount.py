@@ -11,11 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from humanoid_ground.envs.rotations import mat_to_quat, quat_to_mat
-from humanoid_ground.robots._pybullet import p
 
 from .. import parts
 from ..base import Evaluation, Task, TaskParams
-from ..scripted import Goal, Servo, Step
+from ..scripted import Goal, Memo, Servo, Step, hold_orientation
 
 
 @dataclass
@@ -54,6 +53,7 @@ class BimanualMount(Task):
         self.graspables = [self.panel]
         self.dynamic_bodies = [self.panel]
         self.post_xy = np.zeros((2, 2))
+        self.keep_clear = [self.panel, *self.posts]
 
     def _panel_boxes(self):
         """A plate along y with a square hole at y = ±hole_y."""
@@ -73,7 +73,7 @@ class BimanualMount(Task):
             box(hh, W / 2, sgn * hy - hh, sgn * hy + hh)
         return half, pos, orn
 
-    def reset(self, rng):
+    def place(self, rng):
         w, s = self.ws, self.s
         cx = float(np.mean([w.tcp[k][0] for k in ("left", "right")]))
         cy = float(w.center[1])
@@ -116,8 +116,8 @@ class BimanualMount(Task):
         s = self.s
         grasp_y = {"left": self.hole_y + (self.Lp / 2 - self.hole_y) / 2, "right": -(self.hole_y + (self.Lp / 2 - self.hole_y) / 2)}
         approach = max(0.06 * s, max(r.hand_below_tcp(k) for k in ("left", "right")) - self.tp + 0.02)
-        R0 = {k: (None if r.arms[k].grasp.hold == "gimbal" else r.tcp_world(k)[1].copy()) for k in ("left", "right")}
-        fixed: dict = {}
+        R0 = {k: hold_orientation(r, k) for k in ("left", "right")}
+        once = Memo()
 
         def grasp_point(side, dz):
             def f():
@@ -144,13 +144,6 @@ class BimanualMount(Task):
                 xy = posts_mid() + (pos[:2] - mid[:2])
                 return np.array([xy[0], xy[1], self.ws.bench_top + self.tp / 2 + height])
             return f
-
-        def once(key, f):
-            def g():
-                if key not in fixed:
-                    fixed[key] = f()
-                return fixed[key]
-            return g
 
         both = lambda fn, grip: {k: Goal(fn(k), R0[k], grip) for k in ("left", "right")}  # noqa: E731
         both_held = lambda: all(env.grasp.held.get(k) == self.panel for k in ("left", "right"))  # noqa: E731

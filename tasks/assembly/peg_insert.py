@@ -46,17 +46,12 @@ class PegInsert(Task):
         self.peg = parts.cylinder(cid, self.r, self.L, [0, 0, -5], (0.8, 0.8, 0.85, 1), mass=0.1)
         self.graspables = [self.peg]
         self.dynamic_bodies = [self.peg]
+        self.keep_clear = [self.peg, self.fixture]
         self.side = "right"
         self.hole_xy = np.zeros(2)
         self.max_force = 0.0
 
-    def reset(self, rng):
-        for _ in range(20):  # re-draw placements that would start inside the robot
-            self._place(rng)
-            if not self.touches_robot([self.peg, self.fixture]):
-                break
-
-    def _place(self, rng):
+    def place(self, rng):
         p_, s = self.params, max(self.ws.scale, 0.6)
         self.side = self.arm_side(rng, p_.arm)
         peg_xy, hole_xy = self.ws.sample_cells(self.side, rng, 2, min_dist=0.09)
@@ -97,16 +92,13 @@ class PegInsert(Task):
         self.max_force = max(self.max_force, parts.contact_force(self.sim.cid, self.peg, self.fixture))
         inside = lateral <= self.c + 0.002
         ok = bool(inside and depth >= self.params.success_depth * self.D)
-        held = self.env.grasp.held.get(self.side) == self.peg
-        tcp = self.robot.tcp_world(self.side)[0]
-        reward = (-0.5 * min(float(np.linalg.norm(tcp - pos)), 0.5) * (0 if held else 1) + (0.3 if held else 0)
+        reward = (self.approach_reward(self.side, self.peg)
                   - min(lateral, 0.3) + (0.5 * max(depth, 0) / self.D if inside else 0) + (2.0 if ok else 0))
         return Evaluation(reward, ok, {"lateral_error": lateral, "depth": depth, "depth_fraction": depth / self.D,
                                        "max_contact_force": self.max_force})
 
     def plan(self):
-        R0 = None if self.robot.arms[self.side].grasp.hold == "gimbal" else self.robot.tcp_world(self.side)[1].copy()
         steps = pick_and_place(self.env, self.side, self.peg, lambda: self.hole_xy, self.ws.bench_top, self.L / 2,
-                               lift=0.06 * max(self.ws.scale, 0.6), R_hold=R0, precise=True,
+                               lift=0.06 * max(self.ws.scale, 0.6), precise=True,
                                clear_z=self.ws.bench_top + self.D, align_offset=self._tip_offset)
         return Servo(self.env, steps)

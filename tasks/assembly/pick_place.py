@@ -46,19 +46,13 @@ class PickPlace(Task):
         self.part = parts.cylinder(cid, self.r_part, self.h_part, [0, 0, -5], (0.9, 0.55, 0.1, 1), mass=0.15)
         self.graspables = [self.part]
         self.dynamic_bodies = [self.part]
+        self.keep_clear = [self.part, self.fixture]
         self.side = "right"
         self.fixture_xy = np.zeros(2)
 
-    def reset(self, rng):
-        for _ in range(20):  # re-draw placements that would start inside the robot
-            self._place(rng)
-            if not self.touches_robot([self.part, self.fixture]):
-                break
-
-    def _place(self, rng):
+    def place(self, rng):
         p_, s = self.params, max(self.ws.scale, 0.6)
         self.side = self.arm_side(rng, p_.arm)
-        sg = 1.0 if self.side == "left" else -1.0
         part_xy, fix_xy = self.ws.sample_cells(self.side, rng, 2, min_dist=0.09)
         part_xy = part_xy + rng.uniform(-p_.spread, p_.spread, 2) * s
         fix_xy = fix_xy + rng.uniform(-p_.spread, p_.spread, 2) * s
@@ -92,13 +86,10 @@ class PickPlace(Task):
         speed = float(np.linalg.norm(lin))
         inside = lateral <= self.params.clearance + 0.002 and bottom <= 0.01  # small tilts against the wall allowed
         ok = bool(inside and not held and speed < self.params.rest_speed)
-        tcp = self.robot.tcp_world(self.side)[0]
-        d_reach = float(np.linalg.norm(tcp - pos))
-        reward = -0.5 * min(d_reach, 0.5) * (0 if held else 1) - lateral - max(bottom, 0) + (0.5 if held else 0) + (2.0 if ok else 0)
+        reward = self.approach_reward(self.side, self.part) - lateral - max(bottom, 0) + (2.0 if ok else 0)
         return Evaluation(reward, ok, {"lateral_error": lateral, "height_above_floor": float(bottom), "speed": speed})
 
     def plan(self):
-        R0 = None if self.robot.arms[self.side].grasp.hold == "gimbal" else self.robot.tcp_world(self.side)[1].copy()
         steps = pick_and_place(self.env, self.side, self.part, lambda: self.fixture_xy, self.ws.bench_top, self.h_part / 2,
-                               lift=0.08 * max(self.ws.scale, 0.6), R_hold=R0, clear_z=self.ws.bench_top + self.depth)
+                               lift=0.08 * max(self.ws.scale, 0.6), clear_z=self.ws.bench_top + self.depth)
         return Servo(self.env, steps)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from humanoid_ground.envs.robot import SIDES
 from humanoid_ground.envs.rotations import angle_between, mat_to_quat, mat_to_rotvec
 from humanoid_ground.robots._pybullet import p
 
@@ -41,7 +40,7 @@ class Reach(Task):
         self.target_p = np.zeros(3)
         self.target_R = np.eye(3)
 
-    def reset(self, rng):
+    def place(self, rng):
         r = self.robot
         self.side = self.arm_side(rng, self.params.arm)
         arm = r.arms[self.side]

@@ -50,16 +50,11 @@ class ShaftInsert(Task):
                                        [0, 0, -6], (0.85, 0.65, 0.15, 1), mass=0.12)
         self.graspables = [self.gear]
         self.dynamic_bodies = [self.gear]
+        self.keep_clear = [self.gear, self.shaft]
         self.side = "right"
         self.shaft_xy = np.zeros(2)
 
-    def reset(self, rng):
-        for _ in range(20):  # re-draw placements that would start inside the robot
-            self._place(rng)
-            if not self.touches_robot([self.gear, self.shaft]):
-                break
-
-    def _place(self, rng):
+    def place(self, rng):
         p_, s = self.params, max(self.ws.scale, 0.6)
         self.side = self.arm_side(rng, p_.arm)
         gear_xy, shaft_xy = self.ws.sample_cells(self.side, rng, 2, min_dist=0.11)
@@ -92,17 +87,14 @@ class ShaftInsert(Task):
         pos, _, lateral, engaged = self._geometry()
         around = lateral <= self.c + 0.002
         ok = bool(around and engaged >= self.params.success_depth * self.T)
-        held = self.env.grasp.held.get(self.side) == self.gear
-        tcp = self.robot.tcp_world(self.side)[0]
-        reward = (-0.5 * min(float(np.linalg.norm(tcp - pos)), 0.5) * (0 if held else 1) + (0.3 if held else 0)
+        reward = (self.approach_reward(self.side, self.gear)
                   - min(lateral, 0.3) + (0.5 * min(max(engaged, 0) / self.T, 1.5) if around else 0) + (2.0 if ok else 0))
         return Evaluation(reward, ok, {"lateral_error": lateral, "engagement": engaged, "engagement_fraction": engaged / self.T})
 
     def plan(self):
-        R0 = None if self.robot.arms[self.side].grasp.hold == "gimbal" else self.robot.tcp_world(self.side)[1].copy()
         # take the gear by its rim, so the shaft can come up through the bore past the hand
         rim = (self.bore + self.outer) / 2
         steps = pick_and_place(self.env, self.side, self.gear, lambda: self.shaft_xy, self.ws.bench_top, self.T / 2,
-                               lift=0.06 * max(self.ws.scale, 0.6), R_hold=R0, precise=True,
+                               lift=0.06 * max(self.ws.scale, 0.6), precise=True,
                                clear_z=self.ws.bench_top + self.H, grasp_offset=np.array([rim, 0.0, 0.0]))
         return Servo(self.env, steps)

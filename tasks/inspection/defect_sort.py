@@ -59,18 +59,12 @@ class DefectSort(Task):
         self.part_side = ["right"] * n
         self.graspables = list(self.parts)
         self.dynamic_bodies = list(self.parts)
+        self.keep_clear = self.parts + list(self.bins.values())
         self.defect = np.zeros(n, dtype=bool)
         self.inspected = np.zeros(n, dtype=bool)
         self.side = "right"
 
-    def reset(self, rng):
-        for _ in range(20):  # re-draw placements that would start inside the robot
-            self._place(rng)
-            if not self.touches_robot(self.parts + list(self.bins.values())):
-                break
-
-    def _place(self, rng):
-        s = max(self.ws.scale, 0.6)
+    def place(self, rng):
         sides = sorted(self.robot.arms)
         first = self.arm_side(rng, self.params.arm)
         order = [first] + [x for x in sides if x != first]
@@ -180,11 +174,10 @@ class DefectSort(Task):
                               head=(lambda k=k: head_servo(self.env, self._tops()[k], gain=0.8)),
                               done=(lambda k=k: bool(self.inspected[k]))))
             steps.append(Step({}, tol=0.0, max_steps=40, name=f"look_back{k}", head=(lambda: head_servo(self.env, home, gain=0.8)),
-                              done=(lambda: bool(np.linalg.norm(np.subtract(head_servo(self.env, home, gain=1.0), 0)) < 0.05))))
+                              done=(lambda: bool(np.linalg.norm(head_servo(self.env, home, gain=1.0)) < 0.05))))
             side = self.part_side[k]
-            R0 = None if self.robot.arms[side].grasp.hold == "gimbal" else self.robot.tcp_world(side)[1].copy()
             target = (lambda k=k, side=side: self.bin_xy[(side, "reject" if self.defect[k] and self.inspected[k] else "pass")])
             steps += pick_and_place(self.env, side, body, target, self.ws.bench_top, self.hp / 2,
-                                    lift=0.06 * max(self.ws.scale, 0.6), R_hold=R0, clear_z=self.ws.bench_top + self.depth,
+                                    lift=0.06 * max(self.ws.scale, 0.6), clear_z=self.ws.bench_top + self.depth,
                                     drop=True)
         return Servo(self.env, steps)

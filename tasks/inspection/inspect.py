@@ -109,7 +109,7 @@ class Inspect(Task):
         pos[:2] += rng.uniform(-self.params.spread, self.params.spread, 2) * self.s
         return pos
 
-    def reset(self, rng):
+    def place(self, rng):
         base = self._part_position(rng)
         self.sim.set_pose(self.part, base)
         names = list(self.faces)
