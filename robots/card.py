@@ -155,12 +155,18 @@ class RobotCard(_Strict):
 
 
 def _format_error(where: str, err: ValidationError, raw: Any) -> str:
-    e = err.errors()[0]
+    errors = err.errors()
+    # a typo'd key is the cause; the "missing" error for the key it was meant to be is its consequence
+    e = next((x for x in errors if x["type"] == "extra_forbidden"), errors[0])
     loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
     if e["type"] == "extra_forbidden":
         parent_fields = _fields_at(e["loc"][:-1])
+        import difflib
+
+        close = difflib.get_close_matches(str(e["loc"][-1]), parent_fields, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
         valid = f" (valid keys here: {', '.join(parent_fields)})" if parent_fields else ""
-        return f"{where}: unknown key '{loc}'{valid}; remove or rename it"
+        return f"{where}: unknown key '{loc}'{hint}{valid}; remove or rename it"
     if e["type"] == "missing":
         return f"{where}: required key '{loc}' is missing; add it to the card"
     msg = e["msg"].removeprefix("Value error, ")

@@ -93,6 +93,7 @@ BROKEN = {
                               ["arms.left.joints", "left_elbo"]),
     "unknown_link_in_card": (dict(card={"torso_link": "chest"}), ["torso_link", "chest"]),
     "typo_key_in_card": (dict(card={"vendr": "Acme"}), ["unknown key 'vendr'"]),
+    "typo_replacing_required_key": (dict(card={"vendr": "Acme"}, drop_card_keys=["vendor"]), ["unknown key 'vendr'", "did you mean 'vendor'"]),
     "missing_key_in_card": (dict(drop_card_keys=["head_camera"]), ["head_camera", "missing"]),
 }
 
