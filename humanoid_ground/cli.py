@@ -7,6 +7,8 @@ Sub-commands::
     hground robots check NAME|CARD.yaml [--format json] [--quick]
     hground robots register CARD.yaml [--force]
     hground robots unregister NAME
+    hground train [Hydra overrides]          e.g. robot=unitree_g1 task=peg_insert algo=sac seed=3
+    hground eval checkpoint=PATH [episodes=50 robot=... task=... video=N out=DIR]
 
 Every user error is one line on stderr and exit code 2; ``--debug`` shows the traceback.
 """
@@ -195,6 +197,34 @@ def cmd_robots_unregister(args) -> int:
     return 0
 
 
+# --- training ------------------------------------------------------------------------------------
+
+def cmd_train(args) -> int:
+    from humanoid_ground.training.app import run
+
+    return run(args.overrides)
+
+
+def cmd_eval(args) -> int:
+    from humanoid_ground.kv import parse_kv
+    from humanoid_ground.training.evaluate import DEFAULTS, evaluate
+
+    opts = parse_kv(args.options, DEFAULTS, "eval", required=("checkpoint",))
+    with _progress(f"evaluating {opts['checkpoint']}") as step:
+        res = evaluate(opts, on_episode=lambda row: step(f"seed {row['seed']}: {'success' if row['success'] else 'fail'}"))
+    s = res["summary"]
+    lo, hi = s["success_ci95"]
+    t = res["trained_on"]
+    print(f"{res['task']} on {res['robot']} (policy trained on {t['robot']}/{t['task']}, {t['algo']}, {t['steps']} steps): "
+          f"success {100 * s['success_rate']:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}] 95% Wilson over {s['episodes']} episodes; "
+          f"mean return {s['mean_return']:.2f}; mean length {s['mean_length']:.0f}")
+    for k, v in s["metrics"].items():
+        if v is not None:
+            print(f"  {k}: {v:.4g}")
+    print(f"wrote {res['out']}/eval.json")
+    return 0
+
+
 # --- plumbing -----------------------------------------------------------------------------------
 
 class _progress:
@@ -250,13 +280,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = rs.add_parser("unregister", help="remove a registered robot")
     p.add_argument("name")
     p.set_defaults(func=cmd_robots_unregister)
+    p = sub.add_parser("train", help="train a policy (Hydra overrides: robot=... task=... algo=... seed=...; -m sweeps)",
+                       add_help=False)
+    p.add_argument("overrides", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("eval", help="evaluate a checkpoint: checkpoint=PATH episodes=50 [robot=...] [task=...] [video=N] [out=DIR]")
+    p.add_argument("options", nargs="*", metavar="key=value")
+    p.set_defaults(func=cmd_eval)
     return ap
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     ap = build_parser()
-    args = ap.parse_args(argv)
+    if "train" in argv and all(a in ("--debug",) for a in argv[: argv.index("train")]):
+        # Hydra owns everything after `train` (-m, --cfg, --help, overrides)
+        k = argv.index("train")
+        args = argparse.Namespace(debug="--debug" in argv[:k], command="train", func=cmd_train, overrides=argv[k + 1:])
+    else:
+        args = ap.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not getattr(args, "func", None):
         (ap if args.command is None else ap._subparsers._group_actions[0].choices[args.command]).print_help()  # type: ignore[union-attr]

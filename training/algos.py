@@ -1,0 +1,41 @@
+"""Algorithms: PPO, SAC, TD3 (stable-baselines3) and TQC (sb3-contrib), built from ``configs/algo``."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from humanoid_ground.errors import unknown_name
+
+ALGOS = ("ppo", "sac", "td3", "tqc")
+OFF_POLICY = ("sac", "td3", "tqc")
+
+
+def algo_class(name: str):
+    name = name.lower()
+    if name not in ALGOS:
+        raise unknown_name("algo", name, ALGOS)
+    if name == "tqc":
+        from sb3_contrib import TQC
+
+        return TQC
+    import stable_baselines3 as sb3
+
+    return getattr(sb3, name.upper())
+
+
+def build_model(algo_cfg: dict, venv, seed: int, tensorboard_log: str | None, device: str = "cpu"):
+    """A fresh model from an ``algo`` config group ({name, policy, params, [action_noise_sigma]})."""
+    name = algo_cfg["name"]
+    cls = algo_class(name)
+    params: dict[str, Any] = dict(algo_cfg.get("params") or {})
+    if params.get("policy_kwargs"):
+        params["policy_kwargs"] = dict(params["policy_kwargs"])
+    sigma = algo_cfg.get("action_noise_sigma")
+    if sigma:
+        from stable_baselines3.common.noise import NormalActionNoise
+
+        n = venv.action_space.shape[0]
+        params["action_noise"] = NormalActionNoise(np.zeros(n), float(sigma) * np.ones(n))
+    return cls(algo_cfg.get("policy", "MlpPolicy"), venv, seed=seed, tensorboard_log=tensorboard_log,
+               device=device, verbose=0, **params)
