@@ -225,6 +225,112 @@ def cmd_eval(args) -> int:
     return 0
 
 
+# --- data ----------------------------------------------------------------------------------------
+
+def cmd_collect(args) -> int:
+    from humanoid_ground.data.collect import DEFAULTS, collect
+    from humanoid_ground.kv import as_list, parse_kv
+
+    opts = parse_kv(args.options, DEFAULTS, "collect", required=("out",))
+    opts["cameras"] = [str(c) for c in as_list(opts["cameras"])]
+    opts["policy"] = str(opts["policy"])
+    bar = _Bar(f"collect {opts['task']} on {opts['robot']} ({opts['policy']})", int(opts["episodes"]))
+    with bar:
+        res = collect(opts, progress=lambda ep: bar.advance(f"episode {ep['index']}: {'success' if ep['meta']['success'] else 'fail'}"))
+    if res["skipped"]:
+        print(f"resumed: {res['skipped']} episodes were already written")
+    print(f"collected {res['new_episodes']} episodes ({res['successes_new']} successful) in {res['seconds']:.1f} s; "
+          f"dataset: {res['episodes']} episodes, {res['frames']} frames at {res['out']} (LeRobot v3.0)"
+          + (f"; cameras: {', '.join(res['cameras'])}" if res["cameras"] else ""))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from humanoid_ground.data.ops import export
+
+    res = export(args.dir, args.format, args.out, args.id)
+    if res["format"] == "minari":
+        print(f"Minari dataset {res['id']} written under {res['root']}")
+        print(f"load it with: MINARI_DATASETS_PATH={res['root']} python -c \"import minari; minari.load_dataset('{res['id']}')\"")
+    else:
+        print(f"LeRobot v3.0 dataset: {res['episodes']} episodes, {res['frames']} frames at {res['out']}")
+    return 0
+
+
+def cmd_data_info(args) -> int:
+    from humanoid_ground.data.ops import info
+
+    d = info(args.path)
+    if args.format == "json":
+        print(json.dumps(d, indent=2))
+        return 0
+    from rich.table import Table
+
+    con = _console()
+    mb = d["size_bytes"] / 1e6
+    sr = f", expert/policy success {100 * d['success_rate']:.0f}%" if d["success_rate"] is not None else ""
+    con.print(f"[bold]{d['path']}[/bold]: {d['format']}, {d['episodes']} episodes, {d['frames']} frames at {d['fps']} fps, {mb:.1f} MB{sr}")
+    per = d["episodes_per_robot"]
+    con.print("robots: " + ", ".join(f"{r} ({per.get(r, 0)} episodes)" for r in d["robots"]))
+    con.print(f"tasks: {'; '.join(d['tasks'])}")
+    t = Table("feature", "dtype", "shape")
+    for k, f in d["features"].items():
+        t.add_row(k, f["dtype"], str(tuple(f["shape"])))
+    con.print(t)
+    return 0
+
+
+def cmd_data_check(args) -> int:
+    from humanoid_ground.data.ops import check
+
+    problems = check(args.path)
+    if problems:
+        for p in problems:
+            print(f"FAIL {p}")
+        print(f"{args.path}: {len(problems)} problem(s)")
+        return EXIT_FAIL
+    print(f"{args.path}: OK (structure, row counts, indices, shapes, stats and video frame counts)")
+    return 0
+
+
+def cmd_data_merge(args) -> int:
+    from humanoid_ground.data.ops import merge
+
+    with _progress("merging") as step:
+        res = merge(args.inputs, args.out, progress=lambda n: step(f"{n} episodes"))
+    print(f"merged {len(args.inputs)} datasets: {res['episodes']} episodes, {res['frames']} frames, robots {', '.join(res['robots'])} "
+          f"(native joints padded to {res['max_dof']}) at {res['out']}")
+    return 0
+
+
+class _Bar:
+    """A rich progress bar over a known number of items on stderr; silent in CI."""
+
+    def __init__(self, title: str, total: int):
+        self.enabled = os.environ.get("CI", "").lower() not in ("1", "true") and sys.stderr.isatty()
+        self.title, self.total = title, total
+        self.progress = None
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                     TextColumn("{task.fields[note]}"), console=_console(stderr=True))
+            self.progress.start()
+            self.task = self.progress.add_task(self.title, total=self.total, note="")
+        return self
+
+    def advance(self, note: str = "") -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1, note=note)
+
+    def __exit__(self, *exc):
+        if self.progress is not None:
+            self.progress.stop()
+        return False
+
+
 # --- plumbing -----------------------------------------------------------------------------------
 
 class _progress:
@@ -287,6 +393,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="evaluate a checkpoint: checkpoint=PATH episodes=50 [robot=...] [task=...] [video=N] [out=DIR]")
     p.add_argument("options", nargs="*", metavar="key=value")
     p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("collect", help="record episodes into a LeRobot v3 dataset: robot=... task=... policy=expert|random|CKPT episodes=N out=DIR "
+                                       "[cameras=head,wrist resolution=224 workers=N resume=true]")
+    p.add_argument("options", nargs="*", metavar="key=value")
+    p.set_defaults(func=cmd_collect)
+    p = sub.add_parser("export", help="export a dataset: DIR --format lerobot|minari --out OUT")
+    p.add_argument("dir")
+    p.add_argument("--format", required=True, choices=["lerobot", "minari"])
+    p.add_argument("--out", required=True, help="LeRobot: the new dataset root; Minari: the datasets root (MINARI_DATASETS_PATH)")
+    p.add_argument("--id", default=None, help="Minari dataset id (default hground/<task>-<robot>-v0)")
+    p.set_defaults(func=cmd_export)
+    dat = sub.add_parser("data", help="inspect, validate and merge datasets")
+    ds = dat.add_subparsers(dest="action", metavar="ACTION")
+    p = ds.add_parser("info", help="episodes, frames, robots, tasks, features, size")
+    p.add_argument("path")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_data_info)
+    p = ds.add_parser("check", help="validate structure, shapes, stats and video frame counts (exit 1 on a problem)")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_data_check)
+    p = ds.add_parser("merge", help="merge datasets of different robots: A B ... --out C")
+    p.add_argument("inputs", nargs="+")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_data_merge)
     return ap
 
 

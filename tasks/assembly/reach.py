@@ -74,7 +74,10 @@ class Reach(Task):
     def evaluate(self):
         dp, dr = self.errors()
         ok = dp <= self.params.pos_tol and dr <= self.params.rot_tol_deg
-        reward = -dp / 0.1 - 0.2 * dr / 45.0 + (1.0 if ok else 0.0)
+        # position and orientation weigh alike (10 cm ~ 45 deg); each tolerance met earns a bonus,
+        # both together a larger one, so the policy is pulled into the success region
+        in_pos, in_rot = dp <= self.params.pos_tol, dr <= self.params.rot_tol_deg
+        reward = -dp / 0.1 - dr / 45.0 + 0.5 * in_pos + 0.5 * in_rot + (1.0 if ok else 0.0)
         return Evaluation(reward, ok, {"pos_error": dp, "rot_error_deg": dr})
 
     def plan(self):

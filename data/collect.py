@@ -1,0 +1,192 @@
+"""``hground collect``: record episodes of a policy on a robot/task into a LeRobot v3 dataset,
+in parallel worker processes, resumable, every finished episode committed atomically."""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from humanoid_ground import __version__
+from humanoid_ground.errors import HGroundError
+
+from . import stats as st
+from .lerobot import LeRobotWriter, is_lerobot, read_info
+from .schema import SCHEMA_VERSION, features, pad
+
+DEFAULTS = {"robot": "unitree_h1", "task": "reach", "policy": "expert", "episodes": 10, "out": None, "format": "lerobot",
+            "cameras": [], "resolution": 224, "resume": False, "workers": 1, "seed": 0, "control": "ee_delta",
+            "max_episode_steps": None}
+FORMATS = ("lerobot",)
+STAGING = ".staging"
+
+
+def task_text(task: str) -> str:
+    """The task's language description (first line of its module docstring)."""
+    import importlib
+
+    from humanoid_ground.tasks.registry import TASKS
+
+    doc = importlib.import_module(TASKS[task][0]).__doc__ or task
+    return doc.strip().splitlines()[0]
+
+
+def robot_meta(card, asset, robot) -> dict:
+    return {"name": card.name, "vendor": card.vendor, "model": card.model, "dof": int(robot.n),
+            "joint_names": list(robot.body.joint_names), "lower": robot.body.lower.tolist(), "upper": robot.body.upper.tolist(),
+            "arms": list(robot.arms), "model_hash": asset.key, "card": card.model_dump(mode="json")}
+
+
+def _make_env(opts: dict):
+    import humanoid_ground as hg
+
+    cams = opts["cameras"]
+    kw = {"control": opts["control"], "obs": "rgb" if cams else "state", "image_size": int(opts["resolution"])}
+    if opts.get("max_episode_steps"):
+        kw["max_episode_steps"] = int(opts["max_episode_steps"])
+    return hg.make(opts["task"], robot=opts["robot"], **kw)
+
+
+# --- worker side ---------------------------------------------------------------------------------------------
+_W: dict = {}
+
+
+def _worker_init(opts: dict) -> None:
+    import signal
+
+    from humanoid_ground.training.policies import make_policy
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    env = _make_env(opts)
+    _W.update(opts=opts, env=env, policy=make_policy(str(opts["policy"]), env, seed=int(opts["seed"])))
+
+
+def _worker_episode(index: int) -> dict:
+    """Record episode ``index`` (seed = seed + index), encode its videos into the staging folder."""
+    from .record import record_episode
+    from .video import write_mp4
+
+    opts, env = _W["opts"], _W["env"]
+    ep = record_episode(env, _W["policy"], int(opts["seed"]) + index, opts["camera_keys"])
+    stage = Path(opts["out"]) / STAGING
+    ep["video_files"] = {}
+    ep["image_stats"] = {}
+    for cam, frames in ep.pop("images").items():
+        path = stage / f"episode_{index:06d}_{cam}.mp4"
+        write_mp4(path, frames, fps=opts["fps"], gop=2)
+        ep["video_files"][cam] = str(path)
+        ep["image_stats"][cam] = st.image_stats(frames)
+    ep["index"] = index
+    return ep
+
+
+# --- parent side ---------------------------------------------------------------------------------------------
+def _pad_episode(ep: dict, D: int, K: int) -> dict:
+    n = ep["meta"]["dof"]
+    out = dict(ep)
+    for k in ("observation.joint_pos", "observation.joint_vel", "observation.joint_mask"):
+        out[k] = pad(ep[k], D)
+    for k in ("action.native", "action.native_mask"):
+        out[k] = np.concatenate([pad(ep[k][:, :n], D), ep[k][:, n:]], axis=1)
+    out["observation.task_state"] = pad(ep["observation.task_state"], K)
+    final = dict(ep["final"])
+    for k in ("observation.joint_pos", "observation.joint_vel"):
+        final[k] = pad(final[k], D)
+    final["observation.task_state"] = pad(final["observation.task_state"], K)
+    out["final"] = final
+    return out
+
+
+def collect(opts: dict, progress=None) -> dict:
+    """Run the collection described by ``opts`` (see :data:`DEFAULTS`); returns a summary."""
+    from humanoid_ground.robots import get_card, load_asset
+    from humanoid_ground.tasks.registry import task_config
+    from humanoid_ground.training.policies import policy_identity
+
+    from .record import camera_list
+
+    if not opts.get("out"):
+        raise HGroundError("collect: missing out=DIR (the dataset root to write)")
+    if opts["format"] not in FORMATS:
+        raise HGroundError(f"collect: format={opts['format']} is not supported; use format=lerobot, then 'hground export DIR --format minari'")
+    out = Path(opts["out"]).expanduser()
+    episodes = int(opts["episodes"])
+    if episodes < 1:
+        raise HGroundError(f"episodes={episodes}: use 1 or more")
+    card = get_card(opts["robot"])
+    cfg = task_config(opts["task"])
+    if str(opts["policy"]) not in ("expert", "random") and ":" not in str(opts["policy"]) and not Path(str(opts["policy"])).exists():
+        raise HGroundError(f"policy '{opts['policy']}' is neither expert, random, an existing checkpoint path nor module:callable")
+    if opts["resume"] and not is_lerobot(out):
+        opts = dict(opts, resume=False)  # nothing to resume: a fresh dataset
+    if not opts["resume"] and out.exists() and any(out.iterdir()):
+        raise HGroundError(f"output {out} exists and is not empty; choose a new out= or pass resume=true to continue it")
+
+    # one probe env in the parent: sizes, joint names, cameras (and it validates robot x task early)
+    probe = _make_env(dict(opts, cameras=[]))
+    try:
+        u = probe.unwrapped
+        cams = camera_list(opts["cameras"] if isinstance(opts["cameras"], list) else [opts["cameras"]] if opts["cameras"] else [], u.robot)
+        D, K = u.robot.n, int(u.task.obs_dim)
+        fps = int(round(1.0 / (u.sim_cfg.dt * u.sim_cfg.substeps)))
+        rmeta = robot_meta(card, u.asset, u.robot)
+        sim = {"dt": u.sim_cfg.dt, "substeps": u.sim_cfg.substeps}
+    finally:
+        probe.close()
+    text = task_text(opts["task"])
+    hmeta = {"schema_version": SCHEMA_VERSION, "project_version": __version__, "control": opts["control"], "control_hz": fps,
+             "physics": sim, "cameras": cams, "resolution": int(opts["resolution"]) if cams else None, "max_dof": D,
+             "task_state_dim": K, "robots": [rmeta],
+             "tasks": [{"name": opts["task"], "text": text, "obs_dim": K, "params": cfg.get("params") or {}}],
+             "policy": policy_identity(str(opts["policy"])), "seed": int(opts["seed"])}
+    feats = features(D, K, cams, int(opts["resolution"]), fps, joint_names=rmeta["joint_names"])
+    writer = LeRobotWriter(out, feats, fps, hmeta, resume=bool(opts["resume"]), robot_type=card.name)
+    if opts["resume"]:
+        old = read_info(out)["hground"]
+        if (old["robots"][0]["name"], old["tasks"][0]["name"], old["seed"]) != (card.name, opts["task"], int(opts["seed"])):
+            raise HGroundError(f"resume: {out} holds {old['tasks'][0]['name']} on {old['robots'][0]['name']} (seed {old['seed']}); "
+                               "resume with the same robot, task and seed")
+    start = writer.n_episodes
+    todo = list(range(start, episodes))
+    wopts = dict(opts, out=str(out), camera_keys=cams, fps=fps)
+    t0 = time.time()
+    successes = 0
+    stage = out / STAGING
+    stage.mkdir(exist_ok=True)
+    workers = max(1, min(int(opts["workers"]), len(todo) or 1))
+    try:
+        if not todo:
+            pass
+        elif workers == 1:
+            _worker_init(wopts)
+            try:
+                for i in todo:
+                    successes += _commit(writer, _worker_episode(i), D, K, text, progress)
+            finally:
+                _W["env"].close()
+                _W.clear()
+        else:
+            ctx = mp.get_context("forkserver")
+            with ctx.Pool(workers, initializer=_worker_init, initargs=(wopts,)) as pool:
+                for ep in pool.imap(_worker_episode, todo):  # ordered: episodes are committed in index order
+                    successes += _commit(writer, ep, D, K, text, progress)
+    except OSError as e:
+        raise HGroundError(f"writing {out} failed ({e.strerror or e}); the {writer.n_episodes} episodes already written are intact; "
+                           "free space or fix the folder, then rerun with resume=true") from None
+    shutil.rmtree(stage, ignore_errors=True)
+    return {"out": str(out), "episodes": writer.n_episodes, "new_episodes": len(todo), "skipped": start,
+            "successes_new": successes, "frames": writer.n_frames, "seconds": time.time() - t0, "cameras": cams}
+
+
+def _commit(writer: LeRobotWriter, ep: dict, D: int, K: int, text: str, progress) -> int:
+    if ep["index"] != writer.n_episodes:
+        raise HGroundError(f"internal: episode {ep['index']} arrived out of order (expected {writer.n_episodes})")
+    m = ep["meta"]
+    extra = {"robot": m["robot"], "seed": m["seed"], "success": m["success"], "return": m["return"]}
+    writer.add_episode(_pad_episode(ep, D, K), text, 0, videos={c: Path(p) for c, p in ep["video_files"].items()}, extra=extra)
+    if progress:
+        progress(ep)
+    return int(m["success"])

@@ -1,0 +1,322 @@
+"""LeRobotDataset v3.0 writer and reader (pyarrow + PyAV; no dependency on the ``lerobot`` package).
+
+Layout written (https://huggingface.co/blog/lerobot-datasets-v3)::
+
+    meta/info.json                       codebase_version "v3.0", fps, features, path templates (+ "hground" metadata)
+    meta/stats.json                      per-feature min/max/mean/std/count/quantiles
+    meta/tasks.parquet                   task text -> task_index
+    meta/episodes/chunk-XXX/file-XXX.parquet   one row per episode: lengths, offsets, video spans, per-episode stats
+    data/chunk-XXX/file-XXX.parquet      frames
+    videos/<camera key>/chunk-XXX/file-XXX.mp4
+
+Each episode is written to its own data/video/episode-metadata files (LeRobot v3 allows several
+episodes per file; one per file makes every episode an atomic unit): temporary file, then rename,
+with the episode-metadata file last. An episode whose metadata file exists is complete; a crash
+leaves only whole episodes, and ``resume`` rewrites anything after the last complete one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from humanoid_ground.errors import HGroundError
+
+from . import stats as st
+from .schema import FINAL_OBS, INDEX_FEATURES, SCALAR_FEATURES, VECTOR_FEATURES
+
+CODEBASE_VERSION = "v3.0"
+CHUNKS_SIZE = 1000
+DATA_PATH = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
+VIDEO_PATH = "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4"
+EPISODES_PATH = "meta/episodes/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
+PA_TYPES = {"float32": pa.float32(), "int64": pa.int64(), "bool": pa.bool_()}
+
+
+def is_lerobot(root: Path) -> bool:
+    return (Path(root) / "meta" / "info.json").is_file()
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _atomic_json(path: Path, obj) -> None:
+    _atomic_write_bytes(path, json.dumps(obj, indent=2).encode())
+
+
+def _atomic_parquet(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp, compression="snappy")
+    os.replace(tmp, path)
+
+
+def _column(values: np.ndarray, dtype: str) -> pa.Array:
+    t = PA_TYPES[dtype]
+    values = np.asarray(values)
+    if values.ndim == 1:
+        return pa.array(values.astype(np.dtype(dtype) if dtype != "bool" else bool), type=t)
+    flat = pa.array(values.reshape(-1).astype(np.dtype(dtype) if dtype != "bool" else bool), type=t)
+    return pa.FixedSizeListArray.from_arrays(flat, values.shape[1])
+
+
+def _to_numpy(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    if pa.types.is_fixed_size_list(col.type) or pa.types.is_list(col.type):
+        n = col.type.list_size if pa.types.is_fixed_size_list(col.type) else None
+        flat = col.flatten().to_numpy(zero_copy_only=False)
+        return flat.reshape(len(col), n if n else -1)
+    return col.to_numpy(zero_copy_only=False)
+
+
+class LeRobotWriter:
+    """Writes episodes (already padded to the dataset's widths) into a LeRobot v3.0 root."""
+
+    def __init__(self, root: str | Path, features: dict, fps: int, hground: dict, resume: bool = False,
+                 robot_type: str | None = None):
+        self.root = Path(root)
+        self.features, self.fps, self.hground = features, int(fps), hground
+        self.robot_type = robot_type
+        if is_lerobot(self.root):
+            if not resume:
+                raise HGroundError(f"{self.root} already holds a dataset; pass resume=true to continue it, or choose a new out=")
+            info = read_info(self.root)
+            if info["features"] != json.loads(json.dumps(features)):
+                raise HGroundError(f"{self.root}: the existing dataset has other features (robot, task, cameras or resolution differ); "
+                                   "resume with the same settings or choose a new out=")
+        elif self.root.exists() and any(self.root.iterdir()):
+            raise HGroundError(f"output {self.root} exists and is not empty; choose a new out= (nothing was written)")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = self.root / ".write_test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as e:
+            raise HGroundError(f"cannot write to {self.root} ({e.strerror}); choose a writable out=") from None
+        self.rows: list[dict] = episodes_rows(self.root) if is_lerobot(self.root) else []
+        self.tasks: list[str] = list(read_tasks(self.root)) if (self.root / "meta" / "tasks.parquet").is_file() else []
+        self._discard_incomplete()
+        if not is_lerobot(self.root):
+            self.write_info()
+
+    # --- state -------------------------------------------------------------------------------------------
+    @property
+    def n_episodes(self) -> int:
+        return len(self.rows)
+
+    @property
+    def n_frames(self) -> int:
+        return int(sum(r["length"] for r in self.rows))
+
+    def _discard_incomplete(self) -> None:
+        """Remove files of episodes that never got their metadata row (a crash mid-episode) and temporaries."""
+        done = {(r["data/chunk_index"], r["data/file_index"]) for r in self.rows}
+        for sub in ("data", "videos", "meta/episodes"):
+            d = self.root / sub
+            if not d.is_dir():
+                continue
+            for f in d.rglob("*"):
+                if f.is_file() and (f.name.endswith(".tmp") or ".tmp." in f.name):
+                    f.unlink()
+        for sub, pattern in (("data", "file-*.parquet"), ("videos", "file-*.mp4"), ("meta/episodes", "file-*.parquet")):
+            d = self.root / sub
+            for f in d.rglob(pattern) if d.is_dir() else []:
+                key = (int(f.parent.name.split("-")[1]), int(f.stem.split("-")[1]))
+                if key not in done:
+                    f.unlink()
+
+    # --- writing ------------------------------------------------------------------------------------------
+    def task_index(self, task: str) -> int:
+        if task not in self.tasks:
+            self.tasks.append(task)
+            import pandas as pd
+
+            df = pd.DataFrame({"task_index": range(len(self.tasks))}, index=pd.Index(self.tasks, name="task"))
+            _atomic_parquet(pa.Table.from_pandas(df), self.root / "meta" / "tasks.parquet")
+        return self.tasks.index(task)
+
+    def add_episode(self, ep: dict, task_text: str, robot_index: int, videos: dict[str, Path] | None = None,
+                    extra: dict | None = None) -> int:
+        """Append one episode (arrays padded to this dataset's widths). ``videos``: camera -> an
+        encoded MP4 of the episode's frames, moved into place. Returns the episode index."""
+        e = self.n_episodes
+        T = int(len(ep["action"]))
+        start = self.n_frames
+        chunk, file = divmod(e, CHUNKS_SIZE)
+        ti = self.task_index(task_text)
+        cols, names = [], []
+        for k, f in self.features.items():
+            if f["dtype"] == "video":
+                continue
+            if k in VECTOR_FEATURES or k in SCALAR_FEATURES:
+                v = np.full(T, robot_index, dtype=np.int64) if k == "robot_index" else ep[k]
+            elif k == "timestamp":
+                v = (np.arange(T) / self.fps).astype(np.float32)
+            elif k == "frame_index":
+                v = np.arange(T, dtype=np.int64)
+            elif k == "episode_index":
+                v = np.full(T, e, dtype=np.int64)
+            elif k == "index":
+                v = np.arange(start, start + T, dtype=np.int64)
+            elif k == "task_index":
+                v = np.full(T, ti, dtype=np.int64)
+            else:
+                raise HGroundError(f"feature {k} has no source in the episode")
+            if f["shape"] != [1] and np.asarray(v).shape[1:] != tuple(f["shape"]):
+                raise HGroundError(f"feature {k}: episode gives shape {np.asarray(v).shape[1:]}, dataset expects {tuple(f['shape'])}")
+            cols.append(_column(v, f["dtype"]))
+            names.append(k)
+        _atomic_parquet(pa.Table.from_arrays(cols, names=names), self.root / DATA_PATH.format(chunk_index=chunk, file_index=file))
+        row: dict = {"episode_index": e, "tasks": [task_text], "length": T, "data/chunk_index": chunk, "data/file_index": file,
+                     "dataset_from_index": start, "dataset_to_index": start + T}
+        for cam, src in (videos or {}).items():
+            key = f"observation.images.{cam}"
+            dst = self.root / VIDEO_PATH.format(video_key=key, chunk_index=chunk, file_index=file)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(src), dst.with_name(dst.name + ".tmp"))
+            os.replace(dst.with_name(dst.name + ".tmp"), dst)
+            row.update({f"videos/{key}/chunk_index": chunk, f"videos/{key}/file_index": file,
+                        f"videos/{key}/from_timestamp": 0.0, f"videos/{key}/to_timestamp": T / self.fps})
+        ep_stats = {k: st.vector_stats(ep[k] if k != "robot_index" else np.full(T, robot_index)) for k in self.features
+                    if k in VECTOR_FEATURES or k in SCALAR_FEATURES}
+        ep_stats.update({k: st.vector_stats(v) for k, v in (("timestamp", np.arange(T) / self.fps), ("frame_index", np.arange(T)),
+                                                            ("episode_index", np.full(T, e)), ("index", np.arange(start, start + T)),
+                                                            ("task_index", np.full(T, ti)))})
+        for cam, frames in (ep.get("images") or {}).items():
+            if len(frames):
+                ep_stats[f"observation.images.{cam}"] = st.image_stats(frames)
+        for cam, s_img in (ep.get("image_stats") or {}).items():  # computed where the frames were
+            ep_stats[f"observation.images.{cam}"] = s_img
+        for f, s in ep_stats.items():
+            for k, v in s.items():
+                row[f"stats/{f}/{k}"] = np.asarray(v, dtype=np.float64).reshape(-1).tolist()
+        row["meta/episodes/chunk_index"], row["meta/episodes/file_index"] = chunk, file
+        for k, v in (extra or {}).items():
+            row[f"hground/{k}"] = v
+        for k, v in (ep.get("final") or {}).items():
+            row[f"hground/final/{k}"] = np.asarray(v, dtype=np.float32).tolist()
+        _atomic_parquet(pa.Table.from_pylist([row]), self.root / EPISODES_PATH.format(chunk_index=chunk, file_index=file))
+        self.rows.append(row)
+        self.write_info()
+        return e
+
+    def write_info(self) -> None:
+        n = self.n_episodes
+        info = {"codebase_version": CODEBASE_VERSION, "robot_type": self.robot_type, "total_episodes": n,
+                "total_frames": self.n_frames, "total_tasks": len(self.tasks), "chunks_size": CHUNKS_SIZE,
+                "data_files_size_in_mb": 100, "video_files_size_in_mb": 200, "fps": self.fps,
+                "splits": {"train": f"0:{n}"} if n else {}, "data_path": DATA_PATH,
+                "video_path": VIDEO_PATH if any(f["dtype"] == "video" for f in self.features.values()) else None,
+                "features": self.features, "hground": self.hground}
+        _atomic_json(self.root / "meta" / "info.json", info)
+        if self.rows:
+            _atomic_json(self.root / "meta" / "stats.json", st.to_json(aggregate_rows(self.rows, self.features)))
+
+
+def aggregate_rows(rows: list[dict], features: dict) -> dict:
+    out = {}
+    for f, spec in features.items():
+        per = []
+        for r in rows:
+            s = {k.split("/")[-1]: np.asarray(v) for k, v in r.items() if k.startswith(f"stats/{f}/")}
+            if not s:
+                continue
+            if spec["dtype"] == "video":
+                s = {k: (v.reshape(3, 1, 1) if k != "count" else v) for k, v in s.items()}
+            per.append(s)
+        if per:
+            out[f] = st.aggregate(per)
+    return out
+
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+def read_info(root: str | Path) -> dict:
+    f = Path(root) / "meta" / "info.json"
+    try:
+        return json.loads(f.read_text())
+    except FileNotFoundError:
+        raise HGroundError(f"{root} is not a LeRobot dataset (no meta/info.json)") from None
+    except json.JSONDecodeError as e:
+        raise HGroundError(f"{f} is corrupt ({e}); the dataset cannot be read") from None
+
+
+def read_tasks(root: str | Path) -> list[str]:
+    import pandas as pd
+
+    df = pd.read_parquet(Path(root) / "meta" / "tasks.parquet")
+    return [t for t, _ in sorted(zip(df.index, df["task_index"]), key=lambda x: x[1])]
+
+
+def episodes_rows(root: str | Path) -> list[dict]:
+    files = sorted((Path(root) / "meta" / "episodes").rglob("*.parquet"))
+    rows = []
+    for f in files:
+        try:
+            rows += pq.read_table(f).to_pylist()
+        except Exception as e:
+            raise HGroundError(f"episode metadata {f} is corrupt ({e}); run 'hground data check {root}'") from None
+    return sorted(rows, key=lambda r: r["episode_index"])
+
+
+def read_frames(root: Path, row: dict, key: str, fps: int) -> np.ndarray:
+    """The frames of one episode from its video file (by the episode's time span in that file)."""
+    import av
+
+    path = root / VIDEO_PATH.format(video_key=key, chunk_index=row[f"videos/{key}/chunk_index"], file_index=row[f"videos/{key}/file_index"])
+    t0, t1 = row[f"videos/{key}/from_timestamp"], row[f"videos/{key}/to_timestamp"]
+    eps = 0.5 / fps
+    out = []
+    with av.open(str(path)) as c:
+        for fr in c.decode(video=0):
+            t = float(fr.time) if fr.time is not None else len(out) / fps
+            if t0 - eps <= t < t1 - eps:
+                out.append(fr.to_ndarray(format="rgb24"))
+    return np.stack(out) if out else np.zeros((0,), np.uint8)
+
+
+def read_episode(root: str | Path, info: dict, row: dict, images: bool = True) -> dict:
+    root = Path(root)
+    path = root / info["data_path"].format(chunk_index=row["data/chunk_index"], file_index=row["data/file_index"])
+    table = pq.read_table(path)
+    e = row["episode_index"]
+    ep_col = _to_numpy(table["episode_index"])
+    if not np.all(ep_col == e):
+        import pyarrow.compute as pc
+
+        table = table.filter(pc.equal(table["episode_index"], e))
+    ep = {name: _to_numpy(table[name]) for name in table.column_names}
+    ep["final"] = {k: np.asarray(row[f"hground/final/{k}"], dtype=np.float32) for k in FINAL_OBS if f"hground/final/{k}" in row}
+    ep["images"] = {}
+    if images:
+        for key, f in info["features"].items():
+            if f["dtype"] == "video":
+                ep["images"][key.split(".")[-1]] = read_frames(root, row, key, info["fps"])
+    ep["meta"] = {k[len("hground/"):]: v for k, v in row.items() if k.startswith("hground/") and not k.startswith("hground/final/")}
+    ep["meta"]["episode_index"] = e
+    ep["meta"]["length"] = row["length"]
+    ep["meta"]["task"] = row["tasks"][0] if row.get("tasks") else None
+    return ep
+
+
+def iter_episodes(root: str | Path, images: bool = True) -> Iterator[dict]:
+    info = read_info(root)
+    for row in episodes_rows(root):
+        yield read_episode(root, info, row, images)
+
+
+INDEX_COLUMNS = tuple(INDEX_FEATURES)

@@ -1,0 +1,102 @@
+"""Record episodes from an env and a policy into the canonical schema (unpadded, in memory)."""
+from __future__ import annotations
+
+import numpy as np
+
+from humanoid_ground.envs.env import MAX_DPOS, MAX_DROT
+from humanoid_ground.envs.rotations import mat_to_rotvec, quat_to_mat
+
+CAMERA_OBS = {"head": "rgb_head", "left_wrist": "rgb_left_wrist", "right_wrist": "rgb_right_wrist"}
+
+
+def camera_list(spec, robot) -> list[str]:
+    """``cameras=head,wrist`` -> the camera keys this robot has (wrist cameras only where its card defines them)."""
+    from humanoid_ground.errors import HGroundError
+
+    out = []
+    for c in spec or []:
+        c = str(c).strip()
+        if c == "head":
+            out.append("head")
+        elif c == "wrist":
+            out += [f"{s}_wrist" for s in ("left", "right") if s in robot.wrist_cams]
+        elif c in CAMERA_OBS:
+            if c.split("_")[0] in robot.wrist_cams:
+                out.append(c)
+        elif c:
+            raise HGroundError(f"unknown camera '{c}'; use head, wrist, left_wrist or right_wrist")
+    return list(dict.fromkeys(out))
+
+
+def native_action(env, action: np.ndarray) -> np.ndarray:
+    """The step's native command: joint targets in [-1, 1] over the joint limits + left/right grip."""
+    r = env.robot
+    lo, hi = r.body.lower, r.body.upper
+    q = 2.0 * (r.q_target - lo) / np.maximum(hi - lo, 1e-9) - 1.0
+    grips = np.zeros(2)
+    for k, side in enumerate(("left", "right")):
+        if side in r.arms:
+            grips[k] = 2.0 * r.grip[side] - 1.0
+    return np.concatenate([np.clip(q, -1, 1), grips])
+
+
+def canonical_from_motion(s0: np.ndarray, s1: np.ndarray, native: np.ndarray) -> np.ndarray:
+    """For non-canonical control: the canonical action that the observed TCP motion corresponds to."""
+    a = np.zeros(16)
+    for k in range(2):
+        p0, p1 = s0[8 * k: 8 * k + 3], s1[8 * k: 8 * k + 3]
+        if not np.any(s0[8 * k + 3: 8 * k + 7]):
+            continue
+        R0, R1 = quat_to_mat(s0[8 * k + 3: 8 * k + 7]), quat_to_mat(s1[8 * k + 3: 8 * k + 7])
+        a[7 * k: 7 * k + 3] = (p1 - p0) / MAX_DPOS
+        a[7 * k + 3: 7 * k + 6] = mat_to_rotvec(R1 @ R0.T) / MAX_DROT
+        a[7 * k + 6] = native[-2 + k]
+    return np.clip(a, -1, 1)
+
+
+def record_episode(env, policy, seed: int, cameras: list[str]) -> dict:
+    """One episode of ``policy`` in ``env`` (made with obs="rgb" when cameras are recorded)."""
+    u = env.unwrapped
+    obs, info = env.reset(seed=int(seed))
+    rows: dict[str, list] = {k: [] for k in ("observation.state", "observation.task_state", "observation.joint_pos",
+                                              "observation.joint_vel", "observation.base", "action", "action.native",
+                                              "next.reward", "next.done", "next.truncated", "next.success")}
+    images = {c: [] for c in cameras}
+    n = u.robot.n
+    done = False
+    while not done:
+        a = np.asarray(policy(obs), dtype=np.float32)
+        p = obs["proprio"]
+        rows["observation.state"].append(obs["canonical"])
+        rows["observation.task_state"].append(obs["task"])
+        rows["observation.joint_pos"].append(p[:n])
+        rows["observation.joint_vel"].append(p[n: 2 * n])
+        rows["observation.base"].append(p[2 * n: 2 * n + 13])
+        for c in cameras:
+            images[c].append(obs[CAMERA_OBS[c]])
+        state0 = obs["canonical"]
+        obs, r, term, trunc, info = env.step(a)
+        nat = native_action(u, a)
+        rows["action.native"].append(nat)
+        rows["action"].append(a if u.control == "ee_delta" else canonical_from_motion(state0, obs["canonical"], nat))
+        rows["next.reward"].append(r)
+        rows["next.done"].append(term or trunc)
+        rows["next.truncated"].append(trunc and not term)
+        rows["next.success"].append(bool(info["is_success"]))
+        done = term or trunc
+    T = len(rows["action"])
+    ep = {k: np.asarray(v, dtype=np.float32) for k, v in rows.items() if not k.startswith("next.")}
+    ep["next.reward"] = np.asarray(rows["next.reward"], dtype=np.float32)
+    for k in ("next.done", "next.truncated", "next.success"):
+        ep[k] = np.asarray(rows[k], dtype=bool)
+    ep["observation.joint_mask"] = np.ones((T, n), dtype=bool)
+    ep["action.native_mask"] = np.concatenate([np.ones((T, n), bool), np.tile([[s in u.robot.arms for s in ("left", "right")]], (T, 1))], axis=1)
+    p = obs["proprio"]
+    ep["final"] = {"observation.state": obs["canonical"].astype(np.float32), "observation.task_state": obs["task"].astype(np.float32),
+                   "observation.joint_pos": p[:n].astype(np.float32), "observation.joint_vel": p[n: 2 * n].astype(np.float32),
+                   "observation.base": p[2 * n: 2 * n + 13].astype(np.float32)}
+    ep["images"] = {c: np.asarray(v, dtype=np.uint8) for c, v in images.items()}
+    ep["meta"] = {"robot": u.card.name, "task": u.task_name, "seed": int(seed), "length": T, "dof": n,
+                  "success": bool(info["is_success"]), "return": float(ep["next.reward"].sum()),
+                  "physics_error": info.get("physics_error")}
+    return ep
