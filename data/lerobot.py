@@ -48,9 +48,7 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    os.replace(tmp, path)  # atomic for readers and for a killed writer (not a power-loss guarantee)
 
 
 def _atomic_json(path: Path, obj) -> None:
@@ -87,7 +85,17 @@ class LeRobotWriter:
     """Writes episodes (already padded to the dataset's widths) into a LeRobot v3.0 root."""
 
     def __init__(self, root: str | Path, features: dict, fps: int, hground: dict, resume: bool = False,
-                 robot_type: str | None = None):
+                 robot_type: str | None = None, batch: bool = False):
+        """``batch=False`` (collect): every episode is committed on its own (data, video and
+        metadata files, info/stats refreshed). ``batch=True`` (export, merge): episodes are packed
+        into multi-episode data files (up to ``data_files_size_in_mb``) and the metadata is written
+        by :meth:`close` — much faster; the output is only complete after ``close``."""
+        self.batch = batch
+        self._pending: list[pa.Table] = []
+        self._pending_bytes = 0
+        self._pending_rows: list[dict] = []
+        self._data_file = 0
+        self._ep_stats: list[dict] = []
         self.root = Path(root)
         self.features, self.fps, self.hground = features, int(fps), hground
         self.robot_type = robot_type
@@ -110,6 +118,7 @@ class LeRobotWriter:
         self.rows: list[dict] = episodes_rows(self.root) if is_lerobot(self.root) else []
         self.tasks: list[str] = list(read_tasks(self.root)) if (self.root / "meta" / "tasks.parquet").is_file() else []
         self._discard_incomplete()
+        self._agg = aggregate_rows(self.rows, self.features) if self.rows else {}
         if not is_lerobot(self.root):
             self.write_info()
 
@@ -157,6 +166,9 @@ class LeRobotWriter:
         T = int(len(ep["action"]))
         start = self.n_frames
         chunk, file = divmod(e, CHUNKS_SIZE)
+        vchunk, vfile = chunk, file
+        if self.batch:
+            chunk, file = divmod(self._data_file, CHUNKS_SIZE)
         ti = self.task_index(task_text)
         cols, names = [], []
         for k, f in self.features.items():
@@ -180,22 +192,27 @@ class LeRobotWriter:
                 raise HGroundError(f"feature {k}: episode gives shape {np.asarray(v).shape[1:]}, dataset expects {tuple(f['shape'])}")
             cols.append(_column(v, f["dtype"]))
             names.append(k)
-        _atomic_parquet(pa.Table.from_arrays(cols, names=names), self.root / DATA_PATH.format(chunk_index=chunk, file_index=file))
+        table = pa.Table.from_arrays(cols, names=names)
+        if self.batch:
+            self._pending.append(table)
+            self._pending_bytes += table.nbytes
+        else:
+            _atomic_parquet(table, self.root / DATA_PATH.format(chunk_index=chunk, file_index=file))
         row: dict = {"episode_index": e, "tasks": [task_text], "length": T, "data/chunk_index": chunk, "data/file_index": file,
                      "dataset_from_index": start, "dataset_to_index": start + T}
         for cam, src in (videos or {}).items():
             key = f"observation.images.{cam}"
-            dst = self.root / VIDEO_PATH.format(video_key=key, chunk_index=chunk, file_index=file)
+            dst = self.root / VIDEO_PATH.format(video_key=key, chunk_index=vchunk, file_index=vfile)
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(src), dst.with_name(dst.name + ".tmp"))
             os.replace(dst.with_name(dst.name + ".tmp"), dst)
-            row.update({f"videos/{key}/chunk_index": chunk, f"videos/{key}/file_index": file,
+            row.update({f"videos/{key}/chunk_index": vchunk, f"videos/{key}/file_index": vfile,
                         f"videos/{key}/from_timestamp": 0.0, f"videos/{key}/to_timestamp": T / self.fps})
-        ep_stats = {k: st.vector_stats(ep[k] if k != "robot_index" else np.full(T, robot_index)) for k in self.features
-                    if k in VECTOR_FEATURES or k in SCALAR_FEATURES}
-        ep_stats.update({k: st.vector_stats(v) for k, v in (("timestamp", np.arange(T) / self.fps), ("frame_index", np.arange(T)),
-                                                            ("episode_index", np.full(T, e)), ("index", np.arange(start, start + T)),
-                                                            ("task_index", np.full(T, ti)))})
+        numeric = {k: (ep[k] if k != "robot_index" else np.full(T, robot_index)) for k in self.features
+                   if k in VECTOR_FEATURES or k in SCALAR_FEATURES}
+        numeric.update({"timestamp": np.arange(T) / self.fps, "frame_index": np.arange(T), "episode_index": np.full(T, e),
+                        "index": np.arange(start, start + T), "task_index": np.full(T, ti)})
+        ep_stats = st.many_vector_stats(numeric)
         for cam, frames in (ep.get("images") or {}).items():
             if len(frames):
                 ep_stats[f"observation.images.{cam}"] = st.image_stats(frames)
@@ -209,10 +226,42 @@ class LeRobotWriter:
             row[f"hground/{k}"] = v
         for k, v in (ep.get("final") or {}).items():
             row[f"hground/final/{k}"] = np.asarray(v, dtype=np.float32).tolist()
-        _atomic_parquet(pa.Table.from_pylist([row]), self.root / EPISODES_PATH.format(chunk_index=chunk, file_index=file))
+        if self.batch:
+            row["meta/episodes/chunk_index"], row["meta/episodes/file_index"] = 0, 0
+            self._pending_rows.append(row)
+        else:
+            _atomic_parquet(pa.Table.from_pylist([row]), self.root / EPISODES_PATH.format(chunk_index=chunk, file_index=file))
         self.rows.append(row)
-        self.write_info()
+        if self.batch:  # aggregated once, in close()
+            self._ep_stats.append(ep_stats)
+        else:  # running aggregate (exact for min/max/mean/std/count): O(1) per episode
+            self._agg = {f: st.aggregate([self._agg[f], s]) if f in self._agg else s for f, s in ep_stats.items()}
+        if self.batch:
+            if self._pending_bytes >= 100e6:
+                self._flush_data()
+        else:
+            self.write_info()
         return e
+
+    def _flush_data(self) -> None:
+        if self._pending:
+            chunk, file = divmod(self._data_file, CHUNKS_SIZE)
+            _atomic_parquet(pa.concat_tables(self._pending), self.root / DATA_PATH.format(chunk_index=chunk, file_index=file))
+            self._pending, self._pending_bytes = [], 0
+            self._data_file += 1
+
+    def close(self) -> None:
+        """Batch mode: write the remaining data, the episodes table, info and stats."""
+        if self.batch:
+            self._flush_data()
+            if self._pending_rows:
+                _atomic_parquet(pa.Table.from_pylist(self._pending_rows), self.root / EPISODES_PATH.format(chunk_index=0, file_index=0))
+                self._pending_rows = []
+            if self._ep_stats:
+                feats = self._ep_stats[0].keys()
+                self._agg = {f: st.aggregate(([self._agg[f]] if f in self._agg else []) + [e[f] for e in self._ep_stats]) for f in feats}
+                self._ep_stats = []
+        self.write_info()
 
     def write_info(self) -> None:
         n = self.n_episodes
@@ -224,7 +273,7 @@ class LeRobotWriter:
                 "features": self.features, "hground": self.hground}
         _atomic_json(self.root / "meta" / "info.json", info)
         if self.rows:
-            _atomic_json(self.root / "meta" / "stats.json", st.to_json(aggregate_rows(self.rows, self.features)))
+            _atomic_json(self.root / "meta" / "stats.json", st.to_json({f: self._agg[f] for f in self.features if f in self._agg}))
 
 
 def aggregate_rows(rows: list[dict], features: dict) -> dict:

@@ -83,7 +83,7 @@ def export_minari(src: str | Path, out_root: str | Path, dataset_id: str | None 
             code_permalink="https://github.com/humanoid-ground/humanoid-ground",
             description=f"humanoid-ground {', '.join(t['text'] for t in h['tasks'])} on {', '.join(r['name'] for r in h['robots'])}; "
                         f"canonical schema v{h['schema_version']} (exported from a LeRobot v3 dataset)",
-            data_format="hdf5")
+            data_format="hdf5", jpeg_encoding=False)  # images as exact arrays
     return did
 
 

@@ -183,7 +183,7 @@ def merge(inputs: list[str | Path], out: str | Path, progress=None) -> dict:
     names = robots[0]["joint_names"] if len(robots) == 1 else None
     feats = features(D, K, cam_names, res.pop()[0] if res else 224, fps.pop(), joint_names=names)
     out = Path(out).expanduser()
-    writer = LeRobotWriter(out, feats, infos[0]["fps"], h0, robot_type=robots[0]["name"] if len(robots) == 1 else "multi")
+    writer = LeRobotWriter(out, feats, infos[0]["fps"], h0, robot_type=robots[0]["name"] if len(robots) == 1 else "multi", batch=True)
     stage = out / ".staging"
     stage.mkdir(exist_ok=True)
     try:
@@ -226,6 +226,7 @@ def merge(inputs: list[str | Path], out: str | Path, progress=None) -> dict:
                     progress(writer.n_episodes)
     except OSError as e:
         raise HGroundError(f"writing {out} failed ({e.strerror or e}); the {writer.n_episodes} episodes written so far are intact") from None
+    writer.close()
     shutil.rmtree(stage, ignore_errors=True)
     return {"out": str(out), "episodes": writer.n_episodes, "frames": writer.n_frames, "robots": [r["name"] for r in robots], "max_dof": D}
 

@@ -18,6 +18,23 @@ def vector_stats(x: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def many_vector_stats(arrays: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+    """:func:`vector_stats` of several same-length features in one pass (one matrix, one sort)."""
+    cols = {k: np.asarray(v, dtype=np.float64).reshape(len(v), -1) for k, v in arrays.items()}
+    if not cols:
+        return {}
+    x = np.concatenate(list(cols.values()), axis=1)
+    mn, mx, mean, std = x.min(0), x.max(0), x.mean(0), x.std(0)
+    qs = np.quantile(x, QUANTILES, axis=0)
+    out, i = {}, 0
+    for k, c in cols.items():
+        j = i + c.shape[1]
+        out[k] = {"min": mn[i:j], "max": mx[i:j], "mean": mean[i:j], "std": std[i:j], "count": np.array([len(x)])}
+        out[k].update({q: qs[n, i:j] for n, q in enumerate(QKEYS)})
+        i = j
+    return out
+
+
 def image_stats(frames: np.ndarray) -> dict[str, np.ndarray]:
     """Per-channel stats of uint8 frames (T, H, W, 3) scaled to [0, 1], shaped (3, 1, 1) as LeRobot does."""
     idx = np.linspace(0, len(frames) - 1, min(len(frames), MAX_IMAGE_SAMPLES)).round().astype(int)
