@@ -331,6 +331,70 @@ class _Bar:
         return False
 
 
+# --- bench ---------------------------------------------------------------------------------------
+
+def cmd_bench(args) -> int:
+    opts_args = list(args.options)
+    if opts_args and opts_args[0] == "list":
+        return _bench_list()
+    if opts_args and opts_args[0] == "report":
+        from humanoid_ground.training.report import rerender
+
+        if len(opts_args) != 2:
+            raise HGroundError("usage: hground bench report DIR")
+        out = rerender(opts_args[1])
+        print(f"wrote {out / 'report.md'} and {out / 'report.html'}")
+        return 0
+    if opts_args and opts_args[0] == "calibrate":
+        from humanoid_ground.kv import parse_kv
+        from humanoid_ground.training.bench import calibrate
+
+        o = parse_kv(opts_args[1:], {"suite": None, "workers": 1, "out": None}, "bench calibrate", required=("suite",))
+        with _progress(f"calibrating {o['suite']}") as step:
+            path = calibrate(str(o["suite"]), int(o["workers"]), o["out"], progress=lambda pol, r: step(f"{pol} {r['robot']}/{r['task']}"))
+        print(f"wrote random/expert references to {path}")
+        return 0
+    from humanoid_ground.kv import parse_kv
+    from humanoid_ground.training.bench import DEFAULTS, run_bench
+
+    opts = parse_kv(opts_args, DEFAULTS, "bench", required=("out",))
+    from humanoid_ground.training.suites import load_suite
+
+    n = len(load_suite(str(opts["suite"]), opts["robots"] if isinstance(opts["robots"], list) or opts["robots"] is None else [opts["robots"]]).cells)
+    bar = _Bar(f"bench {opts['suite']} ({opts['policy']})", n)
+
+    def progress(res):
+        s = res.get("summary") or {}
+        note = f"{res['robot']}/{res['task']}: " + (f"{100 * s['success_rate']:.0f}%" if res["status"] == "ok" else f"FAILED {res.get('error')}")
+        bar.advance(note)
+        if not bar.enabled:
+            print(note, flush=True)
+    with bar:
+        res = run_bench(opts, progress)
+    failed = [c for c in res["cells"] if c["status"] != "ok"]
+    g = (res.get("aggregates") or {}).get("groups", {}).get("all")
+    if g:
+        m = res["aggregates"]["metric"]
+        print(f"{res['suite']['id']} / {res['policy']['spec']}: IQM {m} {g['iqm']['value']:.1f} [{g['iqm']['ci95'][0]:.1f}, {g['iqm']['ci95'][1]:.1f}], "
+              f"mean {g['mean']['value']:.1f} over {g['cells']} cells" + (f"; {len(failed)} cell(s) failed" if failed else ""))
+    print(f"wrote {opts['out']}/results.json, report.md, report.html")
+    return 0
+
+
+def _bench_list() -> int:
+    from rich.table import Table
+
+    from humanoid_ground.training.suites import load_suite, suite_names
+
+    t = Table("suite", "version", "cells", "episodes/cell", "robots", "tasks", "references", "description")
+    for name in suite_names():
+        s = load_suite(name)
+        t.add_row(s.name, str(s.version), str(len(s.cells)), str(s.episodes), str(len({c.robot for c in s.cells})),
+                  ", ".join(dict.fromkeys(c.task for c in s.cells)), "yes" if s.references() else "no", s.description)
+    _console().print(t)
+    return 0
+
+
 # --- plumbing -----------------------------------------------------------------------------------
 
 class _progress:
@@ -403,6 +467,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="LeRobot: the new dataset root; Minari: the datasets root (MINARI_DATASETS_PATH)")
     p.add_argument("--id", default=None, help="Minari dataset id (default hground/<task>-<robot>-v0)")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("bench", help="benchmark suites: bench list | bench suite=NAME policy=expert|random|CKPT|module:fn out=DIR "
+                                     "[robots=[..] workers=N backend=local|ray resume=true] | bench report DIR | bench calibrate suite=NAME")
+    p.add_argument("options", nargs="*", metavar="key=value")
+    p.set_defaults(func=cmd_bench)
     dat = sub.add_parser("data", help="inspect, validate and merge datasets")
     ds = dat.add_subparsers(dest="action", metavar="ACTION")
     p = ds.add_parser("info", help="episodes, frames, robots, tasks, features, size")

@@ -1,0 +1,106 @@
+"""Benchmark suites as an evaluator runs them: results.json, reports, reproducibility, faults, resume, Ray."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+FAULT_ENV = {"PYTHONPATH": str(ROOT / "tests") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def _tiny_suite(tmp_path: Path) -> Path:
+    f = tmp_path / "tiny.yaml"
+    f.write_text("name: tiny\nversion: 1\nepisodes: 2\nseed: 0\nmax_episode_steps: 25\ncontrol: ee_delta\n"
+                 "cells:\n  - {robot: unitree_h1, task: reach}\n  - {robot: unitree_g1, task: reach}\n  - {robot: unitree_h1, task: inspect}\n")
+    return f
+
+
+def _results(out: Path) -> dict:
+    return json.loads((out / "results.json").read_text())
+
+
+def test_smoke_suite_reports_and_reproducibility(tmp_path):
+    from humanoid_ground.training.bench import strip_timing
+
+    r = run_cli("bench", "suite=smoke", "policy=expert", f"out={tmp_path / 'a'}", "workers=2")
+    assert r.returncode == 0, r.stderr
+    a = _results(tmp_path / "a")
+    assert a["schema"] == "hground.bench.results/1" and a["suite"]["id"] == "smoke@v1" and a["suite"]["seeds"] == [0, 1, 2]
+    assert all(c["status"] == "ok" and len(c["episodes"]) == 3 for c in a["cells"])
+    cell = a["cells"][0]
+    lo, hi = cell["summary"]["success_ci95"]
+    assert lo <= cell["summary"]["success_rate"] <= hi
+    assert a["aggregates"]["metric"] == "normalized"  # smoke has calibrated references
+    g = a["aggregates"]["groups"]["all"]
+    assert {"mean", "median", "iqm"} <= set(g) and g["iqm"]["ci95"][0] <= g["iqm"]["value"] <= g["iqm"]["ci95"][1]
+    assert "robot:unitree_g1" in a["aggregates"]["groups"] and "task:pick_place" in a["aggregates"]["groups"]
+    md = (tmp_path / "a" / "report.md").read_text()
+    assert "| unitree_h1 | pick_place |" in md and "IQM" in md
+    page = (tmp_path / "a" / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 3 and "<table>" in page
+    r = run_cli("bench", "suite=smoke", "policy=expert", f"out={tmp_path / 'b'}", "workers=1")
+    assert r.returncode == 0, r.stderr
+    b = _results(tmp_path / "b")
+    assert strip_timing(a) == strip_timing(b)  # same suite, policy and seeds: identical results
+    (tmp_path / "a" / "report.html").unlink()
+    assert run_cli("bench", "report", str(tmp_path / "a")).returncode == 0
+    assert (tmp_path / "a" / "report.html").is_file()
+
+
+def test_crashing_cells_are_retried_then_recorded_and_resume_skips_done(tmp_path):
+    suite = _tiny_suite(tmp_path)
+    env = dict(FAULT_ENV, HG_FAULT_DIR=str(tmp_path))
+    out = tmp_path / "out"
+    r = run_cli("bench", f"suite={suite}", "policy=fault_policies:flaky", f"out={out}", "workers=2", env=env)
+    assert r.returncode == 0, r.stderr
+    cells = {c["robot"] + "/" + c["task"]: c for c in _results(out)["cells"]}
+    assert cells["unitree_g1/reach"]["status"] == "ok" and cells["unitree_g1/reach"]["attempts"] == 2  # retried once
+    assert cells["unitree_h1/reach"]["attempts"] == 1
+
+    out2 = tmp_path / "out2"
+    r = run_cli("bench", f"suite={suite}", "policy=fault_policies:segfault_on_inspect", f"out={out2}", "workers=2", env=env)
+    assert r.returncode == 0, r.stderr
+    res = _results(out2)
+    cells = {c["robot"] + "/" + c["task"]: c for c in res["cells"]}
+    bad = cells["unitree_h1/inspect"]
+    assert bad["status"] == "failed" and bad["attempts"] == 2 and "SIGSEGV" in bad["error"]
+    assert cells["unitree_h1/reach"]["status"] == "ok" and cells["unitree_g1/reach"]["status"] == "ok"
+    assert "1 cell(s) failed" in r.stdout
+    # the failed cell's episodes stay in the aggregate's denominator (as failures)
+    assert res["aggregates"]["groups"]["task:inspect"]["mean"]["value"] == 0.0
+    before = {k: c["seconds"] for k, c in cells.items()}
+    r = run_cli("bench", f"suite={suite}", "policy=fault_policies:segfault_on_inspect", f"out={out2}", "resume=true", env=env)
+    assert r.returncode == 0, r.stderr
+    after = {c["robot"] + "/" + c["task"]: c for c in _results(out2)["cells"]}
+    assert after["unitree_h1/reach"]["seconds"] == before["unitree_h1/reach"]  # kept, not rerun
+    assert after["unitree_h1/inspect"]["status"] == "failed"
+    r = run_cli("bench", f"suite={suite}", "policy=fault_policies:segfault_on_inspect", f"out={out2}", env=env)
+    assert r.returncode == 2 and "resume=true" in r.stderr
+
+
+def test_ray_backend_matches_local(tmp_path):
+    pytest.importorskip("ray")
+    from humanoid_ground.training.bench import strip_timing
+
+    suite = _tiny_suite(tmp_path)
+    r = run_cli("bench", f"suite={suite}", "policy=expert", f"out={tmp_path / 'ray'}", "backend=ray", "workers=2",
+                "robots=[unitree_h1]")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r2 = run_cli("bench", f"suite={suite}", "policy=expert", f"out={tmp_path / 'local'}", "robots=[unitree_h1]")
+    assert r2.returncode == 0, r2.stderr
+    a, b = strip_timing(_results(tmp_path / "ray")), strip_timing(_results(tmp_path / "local"))
+    assert a.pop("backend") == "ray" and b.pop("backend") == "local"
+    assert a == b
+
+
+def test_bench_bad_input(tmp_path):
+    r = run_cli("bench", "suite=smok", f"out={tmp_path}")
+    assert r.returncode == 2 and "smoke" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = run_cli("bench", "suite=smoke", "robots=[unitree_h2]", f"out={tmp_path}")
+    assert r.returncode == 2 and "unitree_h1" in r.stderr
+    r = run_cli("bench", "list")
+    assert r.returncode == 0 and "assembly_v1" in r.stdout and "cross_embodiment_v1" in r.stdout

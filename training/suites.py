@@ -1,0 +1,109 @@
+"""Benchmark suites: versioned YAML in ``configs/suite/`` expanded into (robot, task) cells with fixed seeds."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from humanoid_ground.errors import HGroundError, unknown_name
+
+
+def suite_dir() -> Path:
+    import humanoid_ground.configs as c
+
+    return Path(c.__file__).parent / "suite"
+
+
+def suite_names() -> list[str]:
+    return sorted(p.stem for p in suite_dir().glob("*.yaml"))
+
+
+@dataclass
+class Cell:
+    robot: str
+    task: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.robot}/{self.task}"
+
+
+@dataclass
+class Suite:
+    name: str
+    version: int
+    description: str
+    episodes: int
+    seed: int
+    control: str
+    cells: list[Cell]
+    max_episode_steps: int | None = None
+    cross_embodiment: bool = False
+    excluded: list[dict] = field(default_factory=list)
+    file_hash: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}@v{self.version}"
+
+    @property
+    def seeds(self) -> list[int]:
+        """The same fixed seeds for every cell, so two labs run the same episodes."""
+        return list(range(self.seed, self.seed + self.episodes))
+
+    def reference_file(self) -> Path:
+        return suite_dir() / "references" / f"{self.name}_v{self.version}.json"
+
+    def references(self) -> dict:
+        f = self.reference_file()
+        return json.loads(f.read_text()) if f.is_file() else {}
+
+
+def load_suite(name: str, robots: list[str] | None = None) -> Suite:
+    """A suite by name (or a YAML path); ``robots`` restricts its cells."""
+    p = Path(name)
+    f = p if p.suffix in (".yaml", ".yml") and p.is_file() else suite_dir() / f"{name}.yaml"
+    if not f.is_file():
+        raise unknown_name("suite", name, suite_names())
+    raw = f.read_bytes()
+    try:
+        d = yaml.safe_load(raw)
+    except yaml.YAMLError as e:
+        raise HGroundError(f"suite file {f} is not valid YAML ({e})") from None
+    from humanoid_ground.robots import get_card, robot_names
+    from humanoid_ground.tasks.registry import task_class, task_names
+
+    cells: list[Cell] = [Cell(c["robot"], c["task"]) for c in d.get("cells") or []]
+    m = d.get("matrix")
+    excluded = list(d.get("exclude") or [])
+    if m:
+        skip = {(e["robot"], e["task"]) for e in excluded}
+        for t in m["tasks"]:
+            need = task_class(t).arms_required
+            for r in m["robots"]:
+                if (r, t) in skip:
+                    continue
+                if len(get_card(r).arms) < need:
+                    excluded.append({"robot": r, "task": t, "why": f"needs {need} arm(s)"})
+                    continue
+                cells.append(Cell(r, t))
+    valid_r, valid_t = robot_names(), task_names()
+    for c in cells:
+        if c.robot not in valid_r:
+            raise unknown_name(f"robot in suite {name}", c.robot, valid_r)
+        if c.task not in valid_t:
+            raise unknown_name(f"task in suite {name}", c.task, valid_t)
+    if robots:
+        for r in robots:
+            if r not in valid_r:
+                raise unknown_name("robot", r, valid_r)
+        cells = [c for c in cells if c.robot in robots]
+        if not cells:
+            raise HGroundError(f"suite {name} has no cells for robots {robots}")
+    return Suite(name=d["name"], version=int(d["version"]), description=str(d.get("description", "")).strip(),
+                 episodes=int(d["episodes"]), seed=int(d.get("seed", 0)), control=d.get("control", "ee_delta"), cells=cells,
+                 max_episode_steps=d.get("max_episode_steps"), cross_embodiment=bool(d.get("cross_embodiment", False)),
+                 excluded=excluded, file_hash=hashlib.sha256(raw).hexdigest()[:16])
