@@ -124,11 +124,17 @@ class Robot:
         self.head_signs = self._calibrate_head()
         self.refresh()
 
+    def body_R(self) -> np.ndarray:
+        """The canonical body frame (x forward, z up): the base's orientation (the canonical torso
+        frame is world-aligned when the base is at identity in the default pose). Head angles are
+        measured here, not in the torso frame, so a waist or torso joint that aims the camera
+        (cameras mounted on the torso, as on H1 and G1) is seen to move it."""
+        return quat_to_mat(self.base_orn)
+
     def camera_angles(self) -> tuple[float, float]:
-        """Yaw (left positive) and pitch (down positive) of the camera's optical axis in the torso frame."""
-        _, tR = self.torso_pose()
+        """Yaw (left positive) and pitch (down positive) of the camera's optical axis in the body frame."""
         _, cR = self.camera_pose()
-        f = tR.T @ cR[:, 0]
+        f = self.body_R().T @ cR[:, 0]
         return float(np.arctan2(f[1], f[0])), float(np.arctan2(-f[2], np.hypot(f[0], f[1])))
 
     def _calibrate_head(self) -> list[float]:

@@ -97,9 +97,8 @@ class Servo:
 def head_servo(env, target_world: np.ndarray, gain: float = 1.0) -> tuple[float, float]:
     """Head action (dyaw, dpitch in [-1, 1]) that turns the camera's optical axis toward a point."""
     r = env.robot
-    tp, tR = r.torso_pose()
-    cp, cR = r.camera_pose()
-    d = tR.T @ (target_world - cp)
+    cp, _ = r.camera_pose()
+    d = r.body_R().T @ (target_world - cp)
     yaw_t, pitch_t = np.arctan2(d[1], d[0]), np.arctan2(-d[2], np.hypot(d[0], d[1]))
     yaw, pitch = r.camera_angles()
     dy = (yaw_t - yaw + np.pi) % (2 * np.pi) - np.pi

@@ -25,6 +25,7 @@ class InspectParams(TaskParams):
     max_range: float = 1.5
     max_facing_deg: float = 45.0
     spread: float = 0.03  # m, random offset of the part
+    look_away_deg: tuple = (55.0, 70.0)  # the camera starts turned this far left or right of the part (head yaw joint)
 
 
 def view_check(cam_pos: np.ndarray, cam_R: np.ndarray, pts: np.ndarray, normals: np.ndarray, fov_deg: float,
@@ -42,7 +43,8 @@ def view_check(cam_pos: np.ndarray, cam_R: np.ndarray, pts: np.ndarray, normals:
     ok &= facing <= max_facing_deg
     if ok.any():
         idx = np.flatnonzero(ok)
-        hits = p.rayTestBatch([cam_pos.tolist()] * len(idx), [(pts[i] + normals[i] * 0.002).tolist() for i in idx],
+        # rays start 5 cm out along the line of sight: the camera sits inside its own head/torso housing
+        hits = p.rayTestBatch([(cam_pos + 0.05 * dirs[i]).tolist() for i in idx], [(pts[i] + normals[i] * 0.002).tolist() for i in idx],
                               physicsClientId=cid)
         for i, h in zip(idx, hits):
             # unoccluded: the ray reaches (almost) the point, or first hits the part right at the point
@@ -109,6 +111,19 @@ class Inspect(Task):
         pos[:2] += rng.uniform(-self.params.spread, self.params.spread, 2) * self.s
         return pos
 
+    def _look_away(self, rng) -> None:
+        """Start with the camera turned away from the part (so it has to be aimed), by the card's
+        head yaw joint (a neck, or the waist/torso that carries the camera)."""
+        r = self.robot
+        c = r.head_cols[0]
+        lo, hi = self.params.look_away_deg
+        if c is None or hi <= 0:
+            return
+        yaw = np.radians(rng.uniform(lo, hi)) * (1.0 if rng.random() < 0.5 else -1.0)
+        q = r.q.copy()
+        q[c] = float(np.clip(q[c] + r.head_signs[0] * yaw, r.body.lower[c], r.body.upper[c]))
+        r.reset(q)
+
     def place(self, rng):
         base = self._part_position(rng)
         self.sim.set_pose(self.part, base)
@@ -126,6 +141,7 @@ class Inspect(Task):
             self.sim.set_pose(self.marks[k], self.pts[k])
             p.changeVisualShape(self.marks[k], -1, rgbaColor=[0.9, 0.1, 0.1, 1], physicsClientId=self.sim.cid)
         self.seen[:] = False
+        self._look_away(rng)
 
     def update_seen(self) -> np.ndarray:
         cp, cR = self.robot.camera_pose()
