@@ -58,7 +58,7 @@ def _atomic_json(path: Path, obj) -> None:
 def _atomic_parquet(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp, compression="snappy")
+    pq.write_table(table, tmp, compression="snappy", use_dictionary=False)  # float data: dictionaries cost time, save nothing
     os.replace(tmp, path)
 
 
