@@ -3,19 +3,17 @@ in parallel worker processes, resumable, every finished episode committed atomic
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import shutil
 import time
 from pathlib import Path
 
-import numpy as np
 
 from humanoid_ground import __version__
 from humanoid_ground.errors import HGroundError
 
 from . import stats as st
 from .lerobot import LeRobotWriter, is_lerobot, read_info
-from .schema import SCHEMA_VERSION, features, pad
+from .schema import SCHEMA_VERSION, features, pad_episode
 
 DEFAULTS = {"robot": "unitree_h1", "task": "reach", "policy": "expert", "episodes": 10, "out": None, "format": "lerobot",
             "cameras": [], "resolution": 224, "resume": False, "workers": 1, "seed": 0, "control": "ee_delta",
@@ -85,24 +83,12 @@ def _worker_episode(index: int) -> dict:
 
 # --- parent side ---------------------------------------------------------------------------------------------
 def _pad_episode(ep: dict, D: int, K: int) -> dict:
-    n = ep["meta"]["dof"]
-    out = dict(ep)
-    for k in ("observation.joint_pos", "observation.joint_vel", "observation.joint_mask"):
-        out[k] = pad(ep[k], D)
-    for k in ("action.native", "action.native_mask"):
-        out[k] = np.concatenate([pad(ep[k][:, :n], D), ep[k][:, n:]], axis=1)
-    out["observation.task_state"] = pad(ep["observation.task_state"], K)
-    final = dict(ep["final"])
-    for k in ("observation.joint_pos", "observation.joint_vel"):
-        final[k] = pad(final[k], D)
-    final["observation.task_state"] = pad(final["observation.task_state"], K)
-    out["final"] = final
-    return out
+    return pad_episode(ep, ep["meta"]["dof"], ep["observation.task_state"].shape[1], D, K)
 
 
 def collect(opts: dict, progress=None) -> dict:
     """Run the collection described by ``opts`` (see :data:`DEFAULTS`); returns a summary."""
-    from humanoid_ground.robots import get_card, load_asset
+    from humanoid_ground.robots import get_card
     from humanoid_ground.tasks.registry import task_config
     from humanoid_ground.training.policies import policy_identity
 

@@ -43,18 +43,6 @@ def is_lerobot(root: Path) -> bool:
     return (Path(root) / "meta" / "info.json").is_file()
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)  # atomic for readers and for a killed writer (not a power-loss guarantee)
-
-
-def _atomic_json(path: Path, obj) -> None:
-    _atomic_write_bytes(path, json.dumps(obj, indent=2).encode())
-
-
 def _atomic_parquet(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -229,18 +217,24 @@ class LeRobotWriter:
         if self.batch:
             row["meta/episodes/chunk_index"], row["meta/episodes/file_index"] = 0, 0
             self._pending_rows.append(row)
-        else:
-            _atomic_parquet(pa.Table.from_pylist([row]), self.root / EPISODES_PATH.format(chunk_index=chunk, file_index=file))
-        self.rows.append(row)
-        if self.batch:  # aggregated once, in close()
-            self._ep_stats.append(ep_stats)
-        else:  # running aggregate (exact for min/max/mean/std/count): O(1) per episode
-            self._agg = {f: st.aggregate([self._agg[f], s]) if f in self._agg else s for f, s in ep_stats.items()}
-        if self.batch:
+            self.rows.append(row)
+            self._ep_stats.append(ep_stats)  # aggregated once, in close()
             if self._pending_bytes >= 100e6:
                 self._flush_data()
-        else:
-            self.write_info()
+            return e
+        # commit: everything is prepared under temporary names first, then the episode row (the
+        # commit marker) and info/stats are renamed into place back to back, so a kill leaves either
+        # the old dataset or the new one (barring the microseconds between the renames)
+        meta_path = self.root / EPISODES_PATH.format(chunk_index=chunk, file_index=file)
+        meta_path.parent.mkdir(parents=True, exist_ok=True)
+        meta_tmp = meta_path.with_name(meta_path.name + ".tmp")
+        pq.write_table(pa.Table.from_pylist([row]), meta_tmp, compression="snappy", use_dictionary=False)
+        self.rows.append(row)
+        self._agg = {f: st.aggregate([self._agg[f], s]) if f in self._agg else s for f, s in ep_stats.items()}  # O(1) per episode
+        staged = self._stage_info()
+        os.replace(meta_tmp, meta_path)
+        for tmp, final in staged:
+            os.replace(tmp, final)
         return e
 
     def _flush_data(self) -> None:
@@ -264,6 +258,11 @@ class LeRobotWriter:
         self.write_info()
 
     def write_info(self) -> None:
+        for tmp, final in self._stage_info():
+            os.replace(tmp, final)
+
+    def _stage_info(self) -> list[tuple[Path, Path]]:
+        """info.json and stats.json written under temporary names; returns (tmp, final) pairs."""
         n = self.n_episodes
         info = {"codebase_version": CODEBASE_VERSION, "robot_type": self.robot_type, "total_episodes": n,
                 "total_frames": self.n_frames, "total_tasks": len(self.tasks), "chunks_size": CHUNKS_SIZE,
@@ -271,9 +270,17 @@ class LeRobotWriter:
                 "splits": {"train": f"0:{n}"} if n else {}, "data_path": DATA_PATH,
                 "video_path": VIDEO_PATH if any(f["dtype"] == "video" for f in self.features.values()) else None,
                 "features": self.features, "hground": self.hground}
-        _atomic_json(self.root / "meta" / "info.json", info)
+        out = []
+        docs = [("info.json", info)]
         if self.rows:
-            _atomic_json(self.root / "meta" / "stats.json", st.to_json({f: self._agg[f] for f in self.features if f in self._agg}))
+            docs.append(("stats.json", st.to_json({f: self._agg[f] for f in self.features if f in self._agg})))
+        for name, doc in docs:
+            final = self.root / "meta" / name
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp = final.with_name(name + ".tmp")
+            tmp.write_text(json.dumps(doc, indent=2))
+            out.append((tmp, final))
+        return out
 
 
 def aggregate_rows(rows: list[dict], features: dict) -> dict:

@@ -9,9 +9,9 @@ import numpy as np
 
 from humanoid_ground.errors import HGroundError
 
-from .lerobot import (DATA_PATH, VIDEO_PATH, LeRobotWriter, _to_numpy, episodes_rows, is_lerobot, read_episode,
+from .lerobot import (VIDEO_PATH, LeRobotWriter, _to_numpy, episodes_rows, is_lerobot, read_episode,
                       read_info, read_tasks)
-from .schema import FINAL_OBS, features, pad
+from .schema import features, pad_episode
 
 
 def _require(root: str | Path) -> Path:
@@ -194,18 +194,7 @@ def merge(inputs: list[str | Path], out: str | Path, progress=None) -> dict:
                 ep = read_episode(src, inf, row, images=False)
                 robot = ep["meta"].get("robot") or h["robots"][int(ep["robot_index"][0])]["name"]
                 ri = [r["name"] for r in robots].index(robot)
-                for k in ("observation.joint_pos", "observation.joint_vel", "observation.joint_mask"):
-                    ep[k] = pad(ep[k][:, :d_old], D)
-                for k in ("action.native", "action.native_mask"):
-                    ep[k] = np.concatenate([pad(ep[k][:, :d_old], D), ep[k][:, d_old:]], axis=1)
-                ep["observation.task_state"] = pad(ep["observation.task_state"][:, :k_old], K)
-                fin = dict(ep["final"])
-                for k in ("observation.joint_pos", "observation.joint_vel"):
-                    if k in fin:
-                        fin[k] = pad(fin[k][:d_old], D)
-                if "observation.task_state" in fin:
-                    fin["observation.task_state"] = pad(fin["observation.task_state"][:k_old], K)
-                ep["final"] = fin
+                ep = pad_episode(ep, d_old, k_old, D, K)
                 ep["image_stats"] = {c.split(".")[-1]: {s: np.asarray(row[f"stats/{c}/{s}"]).reshape(3, 1, 1) if s != "count" else np.asarray(row[f"stats/{c}/{s}"])
                                                         for s in ("min", "max", "mean", "std", "count", "q01", "q10", "q50", "q90", "q99")
                                                         if f"stats/{c}/{s}" in row} for c in cams[0]}

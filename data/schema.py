@@ -85,19 +85,21 @@ def pad(x: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
-def repad_native(ep: dict, old_dof: int, new_dof: int) -> dict:
-    """Re-pad an episode's native arrays from a dataset with ``old_dof`` slots to ``new_dof``."""
-    if old_dof == new_dof:
-        return ep
-    ep = dict(ep)
+def pad_episode(ep: dict, dof: int, task_dim: int, D: int, K: int) -> dict:
+    """An episode whose native arrays are ``dof`` wide (+ 2 grips in ``action.native``) and whose
+    task state is ``task_dim`` wide, re-padded to a dataset's ``D`` joints and ``K`` task values
+    (collect: from the robot's own width; merge: from the source dataset's)."""
+    out = dict(ep)
     for k in ("observation.joint_pos", "observation.joint_vel", "observation.joint_mask"):
-        ep[k] = pad(ep[k][..., :old_dof], new_dof)
+        out[k] = pad(ep[k][:, :dof], D)
     for k in ("action.native", "action.native_mask"):
-        a = ep[k]
-        ep[k] = np.concatenate([pad(a[..., :old_dof], new_dof), a[..., old_dof:]], axis=-1)
-    final = dict(ep.get("final", {}))
+        out[k] = np.concatenate([pad(ep[k][:, :dof], D), ep[k][:, dof:]], axis=1)
+    out["observation.task_state"] = pad(ep["observation.task_state"][:, :task_dim], K)
+    final = dict(ep.get("final") or {})
     for k in ("observation.joint_pos", "observation.joint_vel"):
         if k in final:
-            final[k] = pad(np.asarray(final[k])[..., :old_dof], new_dof)
-    ep["final"] = final
-    return ep
+            final[k] = pad(np.asarray(final[k])[:dof], D)
+    if "observation.task_state" in final:
+        final["observation.task_state"] = pad(np.asarray(final["observation.task_state"])[:task_dim], K)
+    out["final"] = final
+    return out

@@ -454,23 +454,23 @@ def build_parser() -> argparse.ArgumentParser:
                        add_help=False)
     p.add_argument("overrides", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_train)
-    p = sub.add_parser("eval", help="evaluate a checkpoint: checkpoint=PATH episodes=50 [robot=...] [task=...] [video=N] [out=DIR]")
-    p.add_argument("options", nargs="*", metavar="key=value")
-    p.set_defaults(func=cmd_eval)
-    p = sub.add_parser("collect", help="record episodes into a LeRobot v3 dataset: robot=... task=... policy=expert|random|CKPT episodes=N out=DIR "
-                                       "[cameras=head,wrist resolution=224 workers=N resume=true]")
-    p.add_argument("options", nargs="*", metavar="key=value")
-    p.set_defaults(func=cmd_collect)
+    kv_commands = (  # key=value commands (Hydra-style options, parsed by humanoid_ground.kv)
+        ("eval", cmd_eval, "evaluate a checkpoint: checkpoint=PATH episodes=50 [robot=...] [task=...] [video=N] [out=DIR]"),
+        ("collect", cmd_collect, "record episodes into a LeRobot v3 dataset: robot=... task=... policy=expert|random|CKPT episodes=N "
+                                 "out=DIR [cameras=head,wrist resolution=224 workers=N resume=true]"),
+        ("bench", cmd_bench, "benchmark suites: bench list | bench suite=NAME policy=expert|random|CKPT|module:fn out=DIR "
+                             "[robots=[..] workers=N backend=local|ray resume=true] | bench report DIR | bench calibrate suite=NAME"),
+    )
+    for name, func, text in kv_commands:
+        p = sub.add_parser(name, help=text)
+        p.add_argument("options", nargs="*", metavar="key=value")
+        p.set_defaults(func=func)
     p = sub.add_parser("export", help="export a dataset: DIR --format lerobot|minari --out OUT")
     p.add_argument("dir")
     p.add_argument("--format", required=True, choices=["lerobot", "minari"])
     p.add_argument("--out", required=True, help="LeRobot: the new dataset root; Minari: the datasets root (MINARI_DATASETS_PATH)")
     p.add_argument("--id", default=None, help="Minari dataset id (default hground/<task>-<robot>-v0)")
     p.set_defaults(func=cmd_export)
-    p = sub.add_parser("bench", help="benchmark suites: bench list | bench suite=NAME policy=expert|random|CKPT|module:fn out=DIR "
-                                     "[robots=[..] workers=N backend=local|ray resume=true] | bench report DIR | bench calibrate suite=NAME")
-    p.add_argument("options", nargs="*", metavar="key=value")
-    p.set_defaults(func=cmd_bench)
     dat = sub.add_parser("data", help="inspect, validate and merge datasets")
     ds = dat.add_subparsers(dest="action", metavar="ACTION")
     p = ds.add_parser("info", help="episodes, frames, robots, tasks, features, size")

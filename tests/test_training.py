@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import signal
 import subprocess
@@ -66,7 +65,7 @@ def test_train_ppo_writes_a_complete_run(tmp_path):
     lo, hi = res["summary"]["success_ci95"]
     assert len(res["episodes"]) == 3 and 0 <= lo <= res["summary"]["success_rate"] <= hi <= 1
     assert "95% Wilson" in r.stdout and (tmp_path / "ev" / "episode_seed1000000.mp4").is_file()
-    r2 = run_cli("eval", f"checkpoint={run}", "episodes=3", f"out={tmp_path / 'ev2'}")
+    run_cli("eval", f"checkpoint={run}", "episodes=3", f"out={tmp_path / 'ev2'}")
     assert json.loads((tmp_path / "ev2" / "eval.json").read_text())["summary"] == res["summary"]  # same numbers
     r = run_cli("eval", f"checkpoint={run / 'final_model.zip'}", "episodes=1", "robot=unitree_g1", f"out={tmp_path / 'ev3'}")
     assert r.returncode == 0, r.stderr

@@ -18,7 +18,7 @@ from humanoid_ground import __version__
 from humanoid_ground.errors import HGroundError
 
 from .rollout import run_episodes, summarize
-from .suites import Cell, Suite, load_suite
+from .suites import Suite, load_suite
 
 SCHEMA = "hground.bench.results/1"
 TIMING_KEYS = ("started", "finished", "duration_s", "seconds")
