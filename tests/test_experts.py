@@ -67,3 +67,18 @@ def test_inspection_is_geometric_and_defects_hidden_until_seen():
     feats = obs["task"][: 6 * n].reshape(n, 6)
     assert u.task.inspected.any() and np.all(feats[u.task.inspected, 4] == 1.0)
     env.close()
+
+
+@pytest.mark.parametrize("robot", ["unitree_h1", "unitree_g1"])
+def test_inspect_needs_aiming_and_expert_aims(robot):
+    """The camera starts turned away: standing still inspects nothing, the expert covers every point
+    (G1 aims with its waist: the head angles must see the torso turn)."""
+    import numpy as np
+
+    env = hg.make("inspect", robot=robot, max_episode_steps=150)
+    obs, _ = env.reset(seed=3)
+    for _ in range(30):
+        obs, _, _, _, info = env.step(np.zeros(16, np.float32))
+    assert info["task_metrics"]["coverage"] < 1.0 and not info["is_success"]
+    env.close()
+    assert expert_success("inspect", robot, [3, 4]) == 2
