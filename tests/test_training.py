@@ -145,3 +145,12 @@ def test_sweep_runs_locally_with_joblib(tmp_path):
     assert [j.split("_", 1)[1] for j in jobs] == ["unitree_h1_reach_ppo_s0", "unitree_h1_reach_ppo_s1"], jobs
     for j in (tmp_path / "multirun").glob("*/*_s*"):
         assert (j / "final_model.zip").is_file()
+
+
+def test_registered_vendor_robot_trains_with_no_code(tmp_path):
+    from robot_files import write_vendor_robot
+
+    card = write_vendor_robot(tmp_path)
+    assert run_cli("robots", "register", str(card)).returncode == 0
+    run = _train(tmp_path, "robot=acme_bot", "total_timesteps=128", "eval.episodes=0", "checkpoint_freq=0")
+    assert run.name.endswith("_acme_bot_reach_ppo_s0") and (run / "final_model.zip").is_file()
