@@ -154,3 +154,10 @@ def test_registered_vendor_robot_trains_with_no_code(tmp_path):
     assert run_cli("robots", "register", str(card)).returncode == 0
     run = _train(tmp_path, "robot=acme_bot", "total_timesteps=128", "eval.episodes=0", "checkpoint_freq=0")
     assert run.name.endswith("_acme_bot_reach_ppo_s0") and (run / "final_model.zip").is_file()
+
+
+@pytest.mark.parametrize("algo", ["td3", "tqc"])
+def test_td3_and_tqc_train(tmp_path, algo):
+    run = _train(tmp_path, f"algo={algo}", "algo.params.learning_starts=64", "algo.params.buffer_size=2000",
+                 "total_timesteps=160", "eval.episodes=0", "checkpoint_freq=0")
+    assert run.name.endswith(f"_reach_{algo}_s0") and json.loads((run / "summary.json").read_text())["steps"] == 160
