@@ -104,3 +104,19 @@ def test_bench_bad_input(tmp_path):
     assert r.returncode == 2 and "unitree_h1" in r.stderr
     r = run_cli("bench", "list")
     assert r.returncode == 0 and "assembly_v1" in r.stdout and "cross_embodiment_v1" in r.stdout
+
+
+def test_checkpoint_runs_its_task_cells_and_reports_held_out_robots(tmp_path):
+    r = run_cli("train", f"out_root={tmp_path / 'runs'}", "task.max_episode_steps=25", "n_envs=1", "algo.params.n_steps=64",
+                "algo.params.batch_size=32", "algo.params.n_epochs=1", "total_timesteps=64", "eval.episodes=0",
+                "checkpoint_freq=0", "progress=false")
+    assert r.returncode == 0, r.stderr
+    run = next((tmp_path / "runs").glob("*_s0"))
+    r = run_cli("bench", f"suite={_tiny_suite(tmp_path)}", f"policy={run}", f"out={tmp_path / 'b'}", "workers=2")
+    assert r.returncode == 0, r.stderr
+    res = _results(tmp_path / "b")
+    assert [c["task"] for c in res["cells"]] == ["reach", "reach"]  # the inspect cell is skipped, not failed
+    assert any(e["task"] == "inspect" and "trained on reach" in e["why"] for e in res["suite"]["excluded"])
+    assert res["policy"]["trained_on"] == "unitree_h1" and res["policy"]["hash"]
+    groups = res["aggregates"]["groups"]
+    assert groups["in_distribution"]["cells"] == 1 and groups["held_out"]["cells"] == 1

@@ -192,6 +192,14 @@ def run_bench(opts: dict, progress: Callable[[dict], None] | None = None) -> dic
         trained_on = ck.meta["config"]["robot"]["name"]
         if ck.control != suite.control:
             raise HGroundError(f"suite {suite.id} runs control={suite.control}; the checkpoint acts with control={ck.control}")
+        # a checkpoint acts on the task it was trained for (its task observation): other cells are skipped, not failed
+        task = ck.meta["config"]["task"]["name"]
+        skipped = [c for c in suite.cells if c.task != task]
+        suite.cells = [c for c in suite.cells if c.task == task]
+        if not suite.cells:
+            raise HGroundError(f"suite {suite.id} has no {task} cells, the task this checkpoint was trained on")
+        suite.excluded = list(suite.excluded) + [{"robot": c.robot, "task": c.task, "why": f"the checkpoint was trained on {task}"}
+                                                 for c in skipped]
     out = Path(opts["out"]).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     rfile = out / "results.json"

@@ -68,11 +68,13 @@ def compute_aggregates(results: dict) -> dict:
         return np.stack([r[metric][:n] for r in sel], axis=1)  # (episodes, cells)
 
     groups = {"all": rows}
-    for r in rows:
-        groups.setdefault(f"robot:{r['robot']}", []).append(r)
-        groups.setdefault(f"task:{r['task']}", []).append(r)
-        if r["held_out"] is not None:
-            groups.setdefault("held_out" if r["held_out"] else "in_distribution", []).append(r)
+    for key in ("in_distribution", "held_out"):
+        sel = [r for r in rows if r["held_out"] is not None and r["held_out"] == (key == "held_out")]
+        if sel:
+            groups[key] = sel
+    for kind in ("task", "robot"):
+        for r in rows:
+            groups.setdefault(f"{kind}:{r[kind]}", []).append(r)
     agg = {"metric": metric, "episodes_per_cell": n, "bootstrap_reps": BOOTSTRAP_REPS, "groups": {}}
     for g, sel in groups.items():
         agg["groups"][g] = dict(_interval(matrix(sel)), cells=len(sel))
