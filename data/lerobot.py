@@ -208,7 +208,8 @@ class LeRobotWriter:
             ep_stats[f"observation.images.{cam}"] = s_img
         for f, s in ep_stats.items():
             for k, v in s.items():
-                row[f"stats/{f}/{k}"] = np.asarray(v, dtype=np.float64).reshape(-1).tolist()
+                v = np.asarray(v, dtype=np.float64).reshape(-1)
+                row[f"stats/{f}/{k}"] = v if self.batch else v.tolist()  # batch: columns built in close()
         row["meta/episodes/chunk_index"], row["meta/episodes/file_index"] = chunk, file
         for k, v in (extra or {}).items():
             row[f"hground/{k}"] = v
@@ -249,7 +250,7 @@ class LeRobotWriter:
         if self.batch:
             self._flush_data()
             if self._pending_rows:
-                _atomic_parquet(pa.Table.from_pylist(self._pending_rows), self.root / EPISODES_PATH.format(chunk_index=0, file_index=0))
+                _atomic_parquet(_rows_table(self._pending_rows), self.root / EPISODES_PATH.format(chunk_index=0, file_index=0))
                 self._pending_rows = []
             if self._ep_stats:
                 feats = self._ep_stats[0].keys()
@@ -281,6 +282,23 @@ class LeRobotWriter:
             tmp.write_text(json.dumps(doc, indent=2))
             out.append((tmp, final))
         return out
+
+
+def _rows_table(rows: list[dict]) -> pa.Table:
+    """Episode rows -> a table, numpy stat vectors stacked into list<double> columns in one go."""
+    keys = list(rows[0])
+    if any(list(r) != keys for r in rows):
+        return pa.Table.from_pylist([{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in r.items()} for r in rows])
+    cols = {}
+    for k in keys:
+        vals = [r[k] for r in rows]
+        if isinstance(vals[0], np.ndarray) and all(isinstance(v, np.ndarray) and v.shape == vals[0].shape for v in vals):
+            a = np.stack(vals)
+            offsets = pa.array(np.arange(0, a.size + 1, max(a.shape[1], 1), dtype=np.int32))
+            cols[k] = pa.ListArray.from_arrays(offsets, pa.array(a.reshape(-1)))
+        else:
+            cols[k] = pa.array([v.tolist() if isinstance(v, np.ndarray) else v for v in vals])
+    return pa.table(cols)
 
 
 def aggregate_rows(rows: list[dict], features: dict) -> dict:
