@@ -135,6 +135,9 @@ def test_checkpoint_from_other_space_is_refused(tmp_path):
     assert r.returncode == 2 and "space differs" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     r = run_cli("eval", f"checkpoint={tmp_path / 'nope.zip'}")
     assert r.returncode == 2 and "does not exist" in r.stderr
+    (tmp_path / "bad.zip").write_bytes(b"not a zip")
+    r = run_cli("eval", f"checkpoint={tmp_path / 'bad.zip'}")
+    assert r.returncode == 2 and "corrupt" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
 def test_sweep_runs_locally_with_joblib(tmp_path):
