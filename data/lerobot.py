@@ -208,7 +208,8 @@ class LeRobotWriter:
             ep_stats[f"observation.images.{cam}"] = s_img
         for f, s in ep_stats.items():
             for k, v in s.items():
-                v = np.asarray(v, dtype=np.float64).reshape(-1)
+                if v.ndim != 1 or v.dtype != np.float64:  # image stats are (3, 1, 1); counts are int
+                    v = v.astype(np.float64).reshape(-1)
                 row[f"stats/{f}/{k}"] = v if self.batch else v.tolist()  # batch: columns built in close()
         row["meta/episodes/chunk_index"], row["meta/episodes/file_index"] = chunk, file
         for k, v in (extra or {}).items():
@@ -292,10 +293,14 @@ def _rows_table(rows: list[dict]) -> pa.Table:
     cols = {}
     for k in keys:
         vals = [r[k] for r in rows]
-        if isinstance(vals[0], np.ndarray) and all(isinstance(v, np.ndarray) and v.shape == vals[0].shape for v in vals):
-            a = np.stack(vals)
-            offsets = pa.array(np.arange(0, a.size + 1, max(a.shape[1], 1), dtype=np.int32))
-            cols[k] = pa.ListArray.from_arrays(offsets, pa.array(a.reshape(-1)))
+        if isinstance(vals[0], np.ndarray):
+            n = vals[0].size
+            if all(v.size == n for v in vals):  # every row the same width (one feature's stats)
+                flat = np.concatenate(vals)
+                offsets = pa.array(np.arange(0, flat.size + 1, max(n, 1), dtype=np.int32))
+                cols[k] = pa.ListArray.from_arrays(offsets, pa.array(flat))
+                continue
+            cols[k] = pa.array([v.tolist() for v in vals])
         else:
             cols[k] = pa.array([v.tolist() if isinstance(v, np.ndarray) else v for v in vals])
     return pa.table(cols)
