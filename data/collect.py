@@ -115,7 +115,13 @@ def collect(opts: dict, progress=None) -> dict:
     probe = _make_env(dict(opts, cameras=[]))
     try:
         u = probe.unwrapped
-        cams = camera_list(opts["cameras"] if isinstance(opts["cameras"], list) else [opts["cameras"]] if opts["cameras"] else [], u.robot)
+        requested = opts["cameras"] if isinstance(opts["cameras"], list) else [opts["cameras"]] if opts["cameras"] else []
+        cams = camera_list(requested, u.robot)
+        if "wrist" in requested and not any(c.endswith("_wrist") for c in cams):
+            import sys
+
+            print(f"hground: warning: robot '{card.name}' has no wrist camera in its card (arms.<side>.wrist_camera); "
+                  "recording the other cameras", file=sys.stderr)
         D, K = u.robot.n, int(u.task.obs_dim)
         fps = int(round(1.0 / (u.sim_cfg.dt * u.sim_cfg.substeps)))
         rmeta = robot_meta(card, u.asset, u.robot)

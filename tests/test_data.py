@@ -144,3 +144,22 @@ def test_bad_outputs_and_corrupt_datasets(tmp_path):
     (ds / "meta" / "info.json").write_text("{not json")
     r = run_cli("data", "info", str(ds))
     assert r.returncode == 2 and "corrupt" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_wrist_cameras_recorded_where_the_card_has_them(tmp_path):
+    import yaml
+
+    from robot_files import write_vendor_robot
+
+    path = write_vendor_robot(tmp_path)
+    card = yaml.safe_load(path.read_text())
+    card["arms"]["right"]["wrist_camera"] = {"link": "right_forearm", "xyz": [0.0, 0.0, -0.1], "rpy": [0.0, 1.5, 0.0], "fov": 80}
+    path.write_text(yaml.safe_dump(card))
+    assert run_cli("robots", "register", str(path)).returncode == 0
+    ds = tmp_path / "ds"
+    r = _collect(ds, "robot=acme_bot", "episodes=1", "cameras=head,wrist", "resolution=32")
+    info = json.loads((ds / "meta" / "info.json").read_text())
+    assert {k for k, f in info["features"].items() if f["dtype"] == "video"} == {"observation.images.head", "observation.images.right_wrist"}
+    assert run_cli("data", "check", str(ds)).returncode == 0
+    r = _collect(tmp_path / "h1", "robot=unitree_h1", "episodes=1", "cameras=head,wrist", "resolution=32")
+    assert "no wrist camera" in r.stderr
