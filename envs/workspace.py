@@ -178,7 +178,22 @@ class Workspace:
             d[chosen] = -1.0
             chosen.append(int(np.argmax(d)))
         return [cells[i] for i in chosen]
-        return pts
+
+    def reaches(self, robot: Robot, side: str, target: np.ndarray, margin: float = 0.03, tol: float = 0.004) -> bool:
+        """Whether the arm reaches ``target`` (world) and the points ``margin`` (× scale) further from and
+        nearer to its shoulder (kinematic IK on the URDF chain from the default pose, joint limits
+        respected): a target at the edge of the reachable shell, either side, is not counted."""
+        arm = robot.arms[side]
+        T_base = np.eye(4)
+        from .rotations import quat_to_mat
+
+        T_base[:3, :3] = quat_to_mat(robot.base_orn)
+        T_base[:3, 3] = robot.base_pos
+        lo, hi = robot.body.lower[arm.cols], robot.body.upper[arm.cols]
+        target = np.asarray(target, dtype=float)
+        away = target - self.shoulder[side]
+        away = away / max(float(np.linalg.norm(away)), 1e-6) * margin * self.scale
+        return all(_ik_error(robot, arm, T_base, t, lo, hi) <= tol for t in (target, target + away, target - away))
 
 
 

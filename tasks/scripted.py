@@ -22,6 +22,9 @@ class Goal:
     pos: np.ndarray | Callable[[], np.ndarray]  # a callable is re-evaluated every step (closed loop)
     R: np.ndarray | None = None
     grip: float = 0.0
+    #: False: no rotation command at all (the IK keeps the orientation it has). For hands that share a
+    #: part: two hands servoing their own orientations fight each other through the part.
+    turn: bool = True
 
     def position(self) -> np.ndarray:
         return np.asarray(self.pos() if callable(self.pos) else self.pos, dtype=float)
@@ -76,9 +79,10 @@ class Servo:
             e = tR.T @ (g.position() - p)
             worst = max(worst, float(np.linalg.norm(e)))
             a[7 * k: 7 * k + 3] = np.clip(self.gain * e / MAX_DPOS, -step.speed, step.speed)
-            R_goal = g.R if g.R is not None else self._held_R[side]
-            rv = tR.T @ mat_to_rotvec(R_goal @ R.T)
-            a[7 * k + 3: 7 * k + 6] = np.clip(0.7 * rv / MAX_DROT, -1, 1)
+            if g.turn:
+                R_goal = g.R if g.R is not None else self._held_R[side]
+                rv = tR.T @ mat_to_rotvec(R_goal @ R.T)
+                a[7 * k + 3: 7 * k + 6] = np.clip(0.7 * rv / MAX_DROT, -1, 1)
             a[7 * k + 6] = 1.0 if g.grip >= 0.5 else -1.0
         if step.head is not None:
             a[14:16] = step.head()

@@ -45,6 +45,8 @@ class BimanualMount(Task):
         self.Wp, self.tp = params.panel_width * s, params.panel_thickness * s
         self.Lp = 2 * (self.half_span + 0.03 * s)
         self.post_r, self.post_H = params.post_radius * s, params.post_height * s
+        #: where each hand takes the panel: halfway between its hole and its end
+        self.grasp_y = self.hole_y + (self.Lp / 2 - self.hole_y) / 2
         cid = self.sim.cid
         self.bench_id = self.bench()
         self.panel = parts.make_dynamic(cid, self._panel_boxes(), [0, 0, -5], (0.3, 0.55, 0.8, 1), mass=0.4)
@@ -54,6 +56,37 @@ class BimanualMount(Task):
         self.dynamic_bodies = [self.panel]
         self.post_xy = np.zeros((2, 2))
         self.keep_clear = [self.panel, *self.posts]
+        self.panel_x, self.posts_x = self._layout()
+
+    def _layout(self) -> tuple[float, float]:
+        """x of the panel and of the posts: the panel nearer the robot, the posts beyond it, both where
+        the two hands reach with a margin (the panel at bench level, the posts at the height where the
+        holes are aligned over them). Starts from the hands' default positions and moves toward the
+        robot until both hands reach, so any robot's arms get a layout they can work."""
+        w, s, r = self.ws, self.s, self.robot
+        cx, cy, sp = float(np.mean([w.tcp[k][0] for k in ("left", "right")])), float(w.center[1]), self.params.spread * s
+        sep = self.Wp / 2 + self.post_r + 0.015 * s + 2 * sp  # panel edge to posts, whatever the jitter
+        x_min = w.bench_x[0] + self.Wp / 2 + 0.01 * s + sp
+        # a hand whose geometry hangs below its TCP takes the panel with the TCP that far above it
+        top = w.bench_top + max(0.004, max(r.hand_below_tcp(k) for k in ("left", "right")))
+
+        def hands_reach(x: float, h: float) -> bool:
+            return all(w.reaches(r, side, np.array([x, cy + sg * self.grasp_y, top + h]))
+                       for side, sg in (("left", 1.0), ("right", -1.0)))
+
+        carry, align = self.post_H + self.tp + 0.03 * s, self.post_H + self.tp + 0.01 * s
+        best = None
+        px = max(cx - 0.03 * s, x_min)
+        while px >= x_min - 1e-9:
+            qx = px + sep
+            score = sum((hands_reach(px, self.tp + 0.01 * s), hands_reach(px, carry), hands_reach(qx, carry),
+                         hands_reach(qx, align)))
+            if score == 4:
+                return px, qx
+            if best is None or score > best[0]:
+                best = (score, px, qx)
+            px -= 0.01 * s
+        return best[1], best[2]  # no layout reached with a margin everywhere: the one that reaches most
 
     def _panel_boxes(self):
         """A plate along y with a square hole at y = ±hole_y."""
@@ -75,12 +108,10 @@ class BimanualMount(Task):
 
     def place(self, rng):
         w, s = self.ws, self.s
-        cx = float(np.mean([w.tcp[k][0] for k in ("left", "right")]))
         cy = float(w.center[1])
         sp = self.params.spread * s
-        x0 = w.bench_x[0] + self.Wp / 2 + 0.02 * s
-        panel = np.array([max(cx - 0.03 * s, x0), cy]) + rng.uniform(-sp, sp, 2)
-        posts_c = np.array([max(cx + 0.045 * s, x0 + 0.1 * s), cy]) + rng.uniform(-sp, sp, 2)
+        panel = np.array([self.panel_x, cy]) + rng.uniform(-sp, sp, 2)
+        posts_c = np.array([self.posts_x, cy]) + rng.uniform(-sp, sp, 2)
         top = w.bench_top
         self.sim.set_pose(self.panel, [panel[0], panel[1], top + self.tp / 2])
         for k, sgn in enumerate((1, -1)):
@@ -114,7 +145,7 @@ class BimanualMount(Task):
     def plan(self):
         env, r, sim = self.env, self.robot, self.sim
         s = self.s
-        grasp_y = {"left": self.hole_y + (self.Lp / 2 - self.hole_y) / 2, "right": -(self.hole_y + (self.Lp / 2 - self.hole_y) / 2)}
+        grasp_y = {"left": self.grasp_y, "right": -self.grasp_y}
         approach = max(0.06 * s, max(r.hand_below_tcp(k) for k in ("left", "right")) - self.tp + 0.02)
         R0 = {k: hold_orientation(r, k) for k in ("left", "right")}
         once = Memo()
@@ -133,7 +164,14 @@ class BimanualMount(Task):
                 return r.tcp_world(side)[0] + (target - pos)
             return f
 
+        def up_to(side, z):
+            def f():
+                x, y, _ = r.tcp_world(side)[0]
+                return np.array([x, y, z()])
+            return f
+
         posts_mid = lambda: np.mean(self.post_xy, axis=0)  # noqa: E731
+        seated = lambda: sim.pose(self.panel)[0][2] - self.tp / 2 - self.ws.bench_top < 0.004  # noqa: E731
 
         def panel_at(height):
             def f():
@@ -146,16 +184,21 @@ class BimanualMount(Task):
             return f
 
         both = lambda fn, grip: {k: Goal(fn(k), R0[k], grip) for k in ("left", "right")}  # noqa: E731
+        # while both hands hold the panel their orientations are tied through it: move, do not turn
+        carrying = lambda fn: {k: Goal(fn(k), None, 1.0, turn=False) for k in ("left", "right")}  # noqa: E731
         both_held = lambda: all(env.grasp.held.get(k) == self.panel for k in ("left", "right"))  # noqa: E731
         carry = self.post_H + 0.03 * s
         return Servo(env, [
             Step(both(lambda k: grasp_point(k, approach), 0.0), tol=0.02, max_steps=120, name="above"),
             Step(both(lambda k: grasp_point(k, 0.004), 1.0), tol=0.004, max_steps=80, done=both_held, name="grasp"),
-            Step(both(lambda k: once("lift" + k, lambda k=k: r.tcp_world(k)[0] + np.array([0, 0, carry])), 1.0), tol=0.015,
+            # straight up to the carrying height; where the arm drifts sideways on the way (a short arm near
+            # its elbow limit) it is not pulled back: only the height counts
+            Step(carrying(lambda k: up_to(k, once("lift" + k, lambda k=k: r.tcp_world(k)[0][2] + carry))), tol=0.01,
                  max_steps=80, name="lift"),
-            Step(both(lambda k: shift(k, panel_at(carry)), 1.0), tol=0.01, max_steps=150, name="transport"),
-            Step(both(lambda k: shift(k, panel_at(self.post_H + 0.008 * s)), 1.0), tol=0.002, settle=4, max_steps=150, name="align"),
-            Step(both(lambda k: shift(k, panel_at(0.002)), 1.0), tol=0.004, max_steps=150, name="lower", speed=0.3),
+            Step(carrying(lambda k: shift(k, panel_at(carry))), tol=0.01, max_steps=150, name="transport"),
+            Step(carrying(lambda k: shift(k, panel_at(self.post_H + 0.008 * s))), tol=0.002, settle=4, max_steps=150, name="align"),
+            Step(carrying(lambda k: shift(k, panel_at(0.002))), tol=0.004, max_steps=150, name="lower", speed=0.12,
+                 done=seated),
             Step(both(lambda k: once("rel" + k, lambda k=k: r.tcp_world(k)[0].copy()), 0.0), tol=1.0, settle=12, max_steps=14,
                  name="release"),
             Step(both(lambda k: once("up" + k, lambda k=k: r.tcp_world(k)[0] + np.array([0, 0, approach])), 0.0), tol=0.01,
