@@ -122,6 +122,9 @@ class Robot:
                                   rpy_to_matrix(a.wrist_camera.rpy), float(a.wrist_camera.fov))
                            for side, a in self.card.arms.items() if a.wrist_camera is not None}
         self.head_signs = self._calibrate_head()
+        #: whether aiming the camera moves the arms (a camera on the torso aimed by a waist joint: H1, G1)
+        head_joints = {j for j in ((hj.yaw, hj.pitch) if hj else ()) if j}
+        self.camera_moves_arms = any(j.name in head_joints for arm in self.arms.values() for j in arm.chain)
         self.refresh()
 
     def body_R(self) -> np.ndarray:

@@ -98,15 +98,53 @@ class Servo:
         return a
 
 
-def head_servo(env, target_world: np.ndarray, gain: float = 1.0) -> tuple[float, float]:
-    """Head action (dyaw, dpitch in [-1, 1]) that turns the camera's optical axis toward a point."""
+def head_servo(env, target_world: np.ndarray, gain: float = 1.0, speed: float = 1.0) -> tuple[float, float]:
+    """Head action (dyaw, dpitch in [-speed, speed]) that turns the camera's optical axis toward a point."""
     r = env.robot
     cp, _ = r.camera_pose()
     d = r.body_R().T @ (target_world - cp)
     yaw_t, pitch_t = np.arctan2(d[1], d[0]), np.arctan2(-d[2], np.hypot(d[0], d[1]))
     yaw, pitch = r.camera_angles()
     dy = (yaw_t - yaw + np.pi) % (2 * np.pi) - np.pi
-    return float(np.clip(gain * dy / MAX_DHEAD, -1, 1)), float(np.clip(gain * (pitch_t - pitch) / MAX_DHEAD, -1, 1))
+    return (float(np.clip(gain * dy / MAX_DHEAD, -speed, speed)),
+            float(np.clip(gain * (pitch_t - pitch) / MAX_DHEAD, -speed, speed)))
+
+
+def out_of_sight(env, side: str, target: Callable[[], np.ndarray]) -> Goal:
+    """A goal that keeps one hand where it is in the world, except that it moves the arm off the
+    camera's line of sight to ``target()`` while any of its links blocks it (a ray test): the hand
+    steps away from the line in the direction of the blocking link (a forearm as often as a hand)."""
+    from humanoid_ground.robots._pybullet import p
+
+    r, cid = env.robot, env.sim.cid
+    s = max(env.workspace.scale, 0.6)
+    arm = r.arms[side]
+    links = {int(r.body.q_index[c]) for c in arm.cols} | set(arm.hand_links)
+    place: list[np.ndarray] = []  # where the hand stays: where it was, or where it last stepped aside to
+
+    def f() -> np.ndarray:
+        tcp = r.tcp_world(side)[0]
+        if not place:
+            place.append(tcp.copy())
+        cp, t = r.camera_pose()[0], target()
+        d = t - cp
+        n = float(np.linalg.norm(d))
+        if n < 1e-6:
+            return place[0]
+        hit = p.rayTest((cp + 0.05 * d / n).tolist(), t.tolist(), physicsClientId=cid)[0]
+        if hit[0] == r.id and hit[1] in links:
+            lo, hi = p.getAABB(r.id, hit[1], physicsClientId=cid)
+            c = (np.asarray(lo) + np.asarray(hi)) / 2
+            u = float(np.clip(np.dot(c - cp, d) / (n * n), 0.0, 1.0))
+            off = c - (cp + u * d)
+            k = float(np.linalg.norm(off))
+            away = off / k if k > 1e-6 else np.array([0.0, 1.0 if side == "left" else -1.0, 0.0])
+            away[2] = max(away[2], 0.0)  # never down, toward the bench and the parts
+            away /= max(float(np.linalg.norm(away)), 1e-6)
+            place[0] = tcp + away * 0.03 * s
+        return place[0]
+
+    return Goal(f, None, 0.0, turn=False)
 
 
 class Memo:

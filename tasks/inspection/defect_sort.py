@@ -16,7 +16,7 @@ from humanoid_ground.robots._pybullet import p
 
 from .. import parts
 from ..base import Evaluation, Task, TaskParams
-from ..scripted import Servo, Step, head_servo, pick_and_place
+from ..scripted import Goal, Memo, Servo, Step, head_servo, out_of_sight, pick_and_place
 from .inspect import view_check
 
 
@@ -81,16 +81,15 @@ class DefectSort(Task):
             if not mine:
                 continue
             cells = self.ws.sample_cells(side, rng, len(mine), min_dist=0.07)
-            # bins: anywhere the hand reaches from above (parts are dropped in), clear of the parts
+            # bins: clear of the parts, where the hand reaches well (the cells) or, if those run out, where
+            # it reaches from above only (parts are dropped in)
             gap = 2 * self.rb + 0.005
-            pool = [c for c in list(self.ws.cells.get(side, [])) + list(self.ws.drop_cells.get(side, []))
-                    if all(np.linalg.norm(c - q) >= gap for q in cells)]
             bins: list = []
-            for i in rng.permutation(len(pool)) if pool else []:
-                if all(np.linalg.norm(pool[i] - b) >= gap for b in bins):
-                    bins.append(pool[i])
-                if len(bins) == 2:
-                    break
+            for candidates in (self.ws.cells.get(side, []), self.ws.drop_cells.get(side, [])):
+                pool = [c for c in candidates if all(np.linalg.norm(c - q) >= gap for q in cells)]
+                for i in rng.permutation(len(pool)) if pool else []:
+                    if len(bins) < 2 and all(np.linalg.norm(pool[i] - b) >= gap for b in bins):
+                        bins.append(pool[i])
             if len(cells) < len(mine) or len(bins) < 2:
                 from humanoid_ground.errors import HGroundError
 
@@ -164,17 +163,42 @@ class DefectSort(Task):
                                                               "sorted_fraction": float(np.mean(correct))})
 
     def plan(self):
-        steps = []
+        r = self.robot
+        once = Memo()
         # where the camera looks in the default pose: looking back there returns a waist-aimed camera
         # (H1, G1) and with it the arms to the posture the workspace was mapped in
-        cp, cR = self.robot.camera_pose()
+        cp, cR = r.camera_pose()
         home = cp + cR[:, 0] * 0.8
-        for k, body in enumerate(self.parts):
-            steps.append(Step({}, tol=0.0, max_steps=60, name=f"inspect{k}",
-                              head=(lambda k=k: head_servo(self.env, self._tops()[k], gain=0.8)),
+        # a camera aimed by the torso (H1, G1) swings the arms with it: first the hands are tucked in,
+        # near the bench's front edge and above the parts, so the sweep passes clear of parts and bins
+        w, s = self.ws, max(self.ws.scale, 0.6)
+        clear_z = w.bench_top + max(self.hp, self.depth) + 0.03 * s
+
+        def tucked(side):
+            def f():
+                tcp = r.tcp_world(side)[0]
+                return np.array([min(tcp[0], w.bench_x[0] - 0.02 * s), tcp[1], max(tcp[2], clear_z + r.hand_below_tcp(side))])
+            return f
+
+        steps = [Step({side: Goal(once(f"tuck{side}", tucked(side)), None, 0.0) for side in r.arms}, tol=0.01,
+                      max_steps=40, name="tuck")] if r.camera_moves_arms else []
+
+        def still(k: int | None = None) -> dict[str, Goal]:
+            """While the camera turns the hands keep their place in the world (a torso-aimed camera's lean
+            would otherwise lower them onto the bench), moving only out of the camera's line of sight."""
+            look = (lambda: self._tops()[k]) if k is not None else (lambda: home)
+            return {side: out_of_sight(self.env, side, look) for side in r.arms}
+
+        # a torso-aimed camera turns slowly enough for the arms to keep their hands in place
+        speed, budget = (0.3, 150) if r.camera_moves_arms else (1.0, 60)
+        for k in range(len(self.parts)):
+            steps.append(Step(still(k), tol=0.0, max_steps=budget, name=f"inspect{k}",
+                              head=(lambda k=k: head_servo(self.env, self._tops()[k], gain=0.8, speed=speed)),
                               done=(lambda k=k: bool(self.inspected[k]))))
-            steps.append(Step({}, tol=0.0, max_steps=40, name=f"look_back{k}", head=(lambda: head_servo(self.env, home, gain=0.8)),
-                              done=(lambda: bool(np.linalg.norm(head_servo(self.env, home, gain=1.0)) < 0.05))))
+        steps.append(Step(still(), tol=0.0, max_steps=budget, name="look_back",
+                          head=(lambda: head_servo(self.env, home, gain=0.8, speed=speed)),
+                          done=(lambda: bool(np.linalg.norm(head_servo(self.env, home, gain=1.0)) < 0.05))))
+        for k, body in enumerate(self.parts):
             side = self.part_side[k]
             target = (lambda k=k, side=side: self.bin_xy[(side, "reject" if self.defect[k] and self.inspected[k] else "pass")])
             steps += pick_and_place(self.env, side, body, target, self.ws.bench_top, self.hp / 2,
