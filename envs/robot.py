@@ -19,20 +19,14 @@ from humanoid_ground.robots.card import Grasp
 from humanoid_ground.robots.geometry import rpy_to_matrix
 
 from .kinematics import Kinematics
-from .rotations import mat_to_quat, quat_to_mat
+from .rotations import mat_to_quat, quat_to_mat, quats_to_mats
 
 SIDES = ("left", "right")
 FIXED_BASE_CLEARANCE = 0.02
 _I3 = np.eye(3)
 _I6 = np.eye(6)
-_EYES: dict[int, np.ndarray] = {}
 
 
-def _eye(n: int) -> np.ndarray:
-    """A cached identity (read-only use): the IK runs every control step."""
-    if n not in _EYES:
-        _EYES[n] = np.eye(n)
-    return _EYES[n]
 #: damping of the rotation (null-space) part of the IK, and the largest joint change per control step
 ROT_DAMPING = 0.2
 MAX_DQ = 0.1
@@ -40,8 +34,20 @@ MAX_DQ = 0.1
 LIMIT_GAIN = 0.02
 #: damping of the least-squares IK (m)
 IK_DAMPING = 0.05
+_DAMP_P, _DAMP_R = IK_DAMPING ** 2 * np.eye(3), ROT_DAMPING ** 2 * np.eye(3)
 #: targets never run further than this ahead of the measured joints (anti wind-up, rad)
 MAX_LEAD = 0.35
+
+
+def _task_priority_ik(J: np.ndarray, e_p: np.ndarray, e_r: np.ndarray) -> np.ndarray:
+    """Joint step for a TCP position change ``e_p`` (damped least squares) and, in the position task's
+    null space, a rotation ``e_r`` (world frame). (Hot path: written for few numpy calls.)"""
+    Jp, Jr = J[:3], J[3:]
+    Jp_pinv = np.linalg.solve(Jp @ Jp.T + _DAMP_P, Jp).T  # (JJᵀ+λ²I) is symmetric
+    dq = Jp_pinv @ e_p
+    JrN = Jr - (Jr @ Jp_pinv) @ Jp  # Jr @ N with N = I - Jp⁺Jp, without forming N
+    y = np.linalg.solve(JrN @ JrN.T + _DAMP_R, e_r - Jr @ dq)
+    return dq + JrN.T @ y - Jp_pinv @ (Jp @ (JrN.T @ y))  # + N @ (JrNᵀ y)
 
 
 @dataclass
@@ -59,6 +65,12 @@ class Arm:
     hand_links: list[int] = field(default_factory=list)
     hand_set: frozenset = frozenset()
     chain: list = field(default_factory=list)  # URDF joints from the root to the ee link
+    joint_links: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # PyBullet link of each joint
+    axes: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # joint axes in their link frames
+    prismatic: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    any_prismatic: bool = False
+    mid: np.ndarray = field(default_factory=lambda: np.zeros(0))  # joint range centres and half-widths
+    half: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 class Robot:
@@ -110,6 +122,14 @@ class Robot:
                       tcp_com=inert_orn.T @ (tcp - inert_pos), R_tcp=R_tcp, grasp=a.grasp,
                       hand_links=self._hand_links(ee, children))
             arm.chain = self.kin.chain(a.ee_link)
+            by_name = {j.name: j for j in self.kin.by_child.values()}
+            arm_joints = [by_name[b.joint_names[c]] for c in arm.cols]
+            arm.joint_links = np.array([int(b.q_index[c]) for c in arm.cols])
+            arm.axes = np.array([j.axis for j in arm_joints])
+            arm.prismatic = np.array([j.type == "prismatic" for j in arm_joints])
+            arm.any_prismatic = bool(arm.prismatic.any())
+            arm.mid = (b.lower[arm.cols] + b.upper[arm.cols]) / 2
+            arm.half = np.maximum((b.upper[arm.cols] - b.lower[arm.cols]) / 2, 1e-3)
             arm.hand_set = frozenset(arm.hand_links)
             if a.grasp.type == "fingers":
                 arm.finger_cols = np.array([self.col_of[j] for j in a.grasp.joints])
@@ -193,14 +213,25 @@ class Robot:
         vel, ang = p.getBaseVelocity(self.id, physicsClientId=self.cid)
         self.base_pos, self.base_orn = np.asarray(pos), np.asarray(orn)
         self.base_vel, self.base_ang = np.asarray(vel), np.asarray(ang)
-        links = [self.torso_link, self.cam_link] + [a.ee_link for a in getattr(self, "arms", {}).values()]
+        # every frame the canonical interface and the IK need, in one batched query: torso, camera, the
+        # ee links and each arm joint's link (a URDF joint's axis is fixed in its child link's frame)
+        arms = getattr(self, "arms", {})
+        if getattr(self, "_wanted_arms", None) is not arms or not arms:
+            links = [self.torso_link, self.cam_link] + [a.ee_link for a in arms.values()]
+            links += [int(l) for a in arms.values() for l in a.joint_links]
+            self._wanted = [l for l in dict.fromkeys(links) if l >= 0]
+            self._row = {l: i for i, l in enumerate(self._wanted)}
+            self._arm_rows = {side: np.array([self._row[int(l)] for l in a.joint_links], dtype=int) for side, a in arms.items()}
+            self._has_base = -1 in links
+            self._wanted_arms = arms
         self._frames = {}
-        wanted = [l for l in dict.fromkeys(links) if l >= 0]
-        if wanted:
-            states = p.getLinkStates(self.id, wanted, computeForwardKinematics=1, physicsClientId=self.cid)
-            for l, s in zip(wanted, states):
-                self._frames[l] = (np.asarray(s[4]), quat_to_mat(s[5]))
-        if -1 in links:
+        if self._wanted:
+            states = p.getLinkStates(self.id, self._wanted, computeForwardKinematics=1, physicsClientId=self.cid)
+            self._P = np.array([s[4] for s in states])
+            self._R = quats_to_mats(np.array([s[5] for s in states]))
+            for l, i in self._row.items():
+                self._frames[l] = (self._P[i], self._R[i])
+        if self._has_base:
             self._frames[-1] = (self.base_pos, quat_to_mat(self.base_orn))
 
     def link_R(self, link: int) -> np.ndarray:
@@ -256,12 +287,20 @@ class Robot:
 
     # --- control -------------------------------------------------------------------------------------------
     def jacobian(self, side: str) -> np.ndarray:
-        """6×n world Jacobian of the TCP over this arm's joints, from the URDF chain (see kinematics)."""
+        """6×n world Jacobian of the TCP over this arm's joints, from the joint frames read in
+        :meth:`refresh` (no forward kinematics in Python on the hot path)."""
         arm = self.arms[side]
-        T_base = np.eye(4)
-        T_base[:3, :3] = quat_to_mat(self.base_orn)
-        T_base[:3, 3] = self.base_pos
-        J, _, _ = self.kin.jacobian(arm.chain, self.q, T_base, arm.tcp_link, arm.cols)
+        rows = self._arm_rows[side]
+        A = (self._R[rows] @ arm.axes[:, :, None])[:, :, 0]  # joint axes (world)
+        D = self.tcp_world(side)[0] - self._P[rows]  # lever arms
+        J = np.empty((6, len(rows)))
+        J[0] = A[:, 1] * D[:, 2] - A[:, 2] * D[:, 1]
+        J[1] = A[:, 2] * D[:, 0] - A[:, 0] * D[:, 2]
+        J[2] = A[:, 0] * D[:, 1] - A[:, 1] * D[:, 0]
+        J[3:] = A.T
+        if arm.any_prismatic:
+            J[:3, arm.prismatic] = A[arm.prismatic].T
+            J[3:, arm.prismatic] = 0.0
         return J
 
     def ee_delta(self, side: str, dpos_torso: np.ndarray, drot_torso: np.ndarray) -> None:
@@ -272,31 +311,35 @@ class Robot:
         position accuracy and get as much of the rotation as their kinematics allow.
         """
         arm = self.arms[side]
-        _, tR = self.torso_pose()
+        tR = self.torso_pose()[1]
         e_p, e_r = tR @ dpos_torso, tR @ drot_torso
         J = self.jacobian(side)
-        Jp, Jr = J[:3], J[3:]
-        n = J.shape[1]
-        I_n = _eye(n)
-        Jp_pinv = np.linalg.solve(Jp @ Jp.T + IK_DAMPING ** 2 * _I3, Jp).T  # (JJᵀ+λ²I) is symmetric
-        dq = Jp_pinv @ e_p
-        N = I_n - Jp_pinv @ Jp
-        JrN = Jr @ N
-        dq = dq + N @ (JrN.T @ np.linalg.solve(JrN @ JrN.T + ROT_DAMPING ** 2 * _I3, e_r - Jr @ dq))
-        # lowest priority: stay away from joint limits, inside the null space of the full 6-D task
         c = arm.cols
         lo, hi = self.body.lower[c], self.body.upper[c]
-        u = (self.q[c] - (lo + hi) / 2) / np.maximum((hi - lo) / 2, 1e-3)  # -1 .. 1
-        if np.any(np.abs(u) > 0.7):
-            push = -LIMIT_GAIN * np.where(np.abs(u) > 0.7, u, 0.0)
+        q = self.q[c]
+        dq = _task_priority_ik(J, e_p, e_r)
+        # a joint at its limit cannot move on: a redundant arm (6+ joints) solves again without it, so the
+        # other joints do its share (otherwise the TCP drifts off the command and the arm winds into its
+        # limits); a shorter arm has no joint to spare and keeps the plain solution
+        nxt = q + dq
+        stuck = ((nxt >= hi - 1e-3) & (dq > 0)) | ((nxt <= lo + 1e-3) & (dq < 0))
+        if len(c) >= 6 and stuck.any():
+            J = J.copy()
+            J[:, stuck] = 0.0
+            dq = _task_priority_ik(J, e_p, e_r)
+            dq[stuck] = 0.0
+        # lowest priority: stay away from joint limits, inside the null space of the full 6-D task
+        u = (q - arm.mid) / arm.half  # -1 .. 1
+        far = np.abs(u) > 0.7
+        if far.any():
+            push = -LIMIT_GAIN * np.where(far, u, 0.0)
             Jf_pinv = np.linalg.solve(J @ J.T + IK_DAMPING ** 2 * _I6, J).T
-            dq = dq + (I_n - Jf_pinv @ J) @ push
-        m = np.max(np.abs(dq))
+            dq = dq + push - Jf_pinv @ (J @ push)
+        m = np.abs(dq).max()
         if m > MAX_DQ:  # keep the direction, bound the joint speed
             dq *= MAX_DQ / m
-        tgt = self.q_target[c] + dq
-        tgt = np.clip(tgt, self.q[c] - MAX_LEAD, self.q[c] + MAX_LEAD)
-        self.q_target[c] = np.clip(tgt, self.body.lower[c], self.body.upper[c])
+        tgt = np.minimum(np.maximum(self.q_target[c] + dq, q - MAX_LEAD), q + MAX_LEAD)
+        self.q_target[c] = np.minimum(np.maximum(tgt, lo), hi)
 
     def set_grip(self, side: str, g: float) -> None:
         """Grip command in [0, 1] (0 open, 1 closed); finger joints follow it."""

@@ -13,6 +13,22 @@ def quat_to_mat(q) -> np.ndarray:
     ])
 
 
+def quats_to_mats(Q: np.ndarray) -> np.ndarray:
+    """Rotation matrices (n, 3, 3) of n quaternions xyzw (n, 4), in one vectorised pass."""
+    x, y, z, w = Q.T
+    R = np.empty((len(Q), 3, 3))
+    R[:, 0, 0] = 1 - 2 * (y * y + z * z)
+    R[:, 0, 1] = 2 * (x * y - z * w)
+    R[:, 0, 2] = 2 * (x * z + y * w)
+    R[:, 1, 0] = 2 * (x * y + z * w)
+    R[:, 1, 1] = 1 - 2 * (x * x + z * z)
+    R[:, 1, 2] = 2 * (y * z - x * w)
+    R[:, 2, 0] = 2 * (x * z - y * w)
+    R[:, 2, 1] = 2 * (y * z + x * w)
+    R[:, 2, 2] = 1 - 2 * (x * x + y * y)
+    return R
+
+
 def mat_to_quat(R: np.ndarray) -> np.ndarray:
     t = np.trace(R)
     if t > 0:

@@ -16,6 +16,8 @@ from humanoid_ground.robots._pybullet import p
 #: workspaces per (asset key, base mode): computing one takes seconds, so it is kept in memory and on disk
 _CACHE: dict[tuple, dict] = {}
 WORKSPACE_VERSION = "5"
+#: per (asset key, base mode, arm, heights): the cells where the arm also reaches those heights
+_REACH_MEMO: dict[tuple, np.ndarray] = {}
 
 
 def _disk_path(robot: Robot):
@@ -159,13 +161,20 @@ class Workspace:
                     drop.append(xy)
         return np.array(out).reshape(-1, 2), np.array(drop).reshape(-1, 2)
 
-    def sample_cells(self, side: str, rng: np.random.Generator, n: int, min_dist: float) -> list[np.ndarray]:
-        """``n`` distinct reachable bench positions for one arm, at least ``min_dist`` (× scale) apart."""
+    def sample_cells(self, side: str, rng: np.random.Generator, n: int, min_dist: float,
+                     heights: list[tuple[float, ...]] | None = None, robot: Robot | None = None) -> list[np.ndarray]:
+        """``n`` distinct reachable bench positions for one arm, at least ``min_dist`` (× scale) apart.
+
+        ``heights`` (one tuple per position, with ``robot``): TCP heights above the bench the arm must
+        also reach at that position (a low part taken at its top, a part carried over a tall fixture);
+        positions are drawn from the cells that do, or from all cells if none does."""
         cells = self.cells.get(side, np.zeros((0, 2)))
         if len(cells) == 0:
             from humanoid_ground.errors import HGroundError
 
             raise HGroundError(f"the {side} arm reaches no bench position; check the card's default_pose and tcp_xyz")
+        if heights is not None:
+            return self._sample_slots(robot, side, rng, [self._reaching(robot, side, h) for h in heights], min_dist)
         for _ in range(200):
             idx = rng.choice(len(cells), size=min(n, len(cells)), replace=False)
             pts = [cells[i] for i in idx]
@@ -178,6 +187,28 @@ class Workspace:
             d[chosen] = -1.0
             chosen.append(int(np.argmax(d)))
         return [cells[i] for i in chosen]
+
+    def _reaching(self, robot: Robot, side: str, heights: tuple[float, ...]) -> np.ndarray:
+        """Indices of this arm's cells where the TCP reaches every height (m above the bench), cached."""
+        key = (robot.asset.key, robot.base_mode, side, tuple(round(float(h), 4) for h in heights))
+        memo = _REACH_MEMO
+        if key not in memo:
+            cells = self.cells[side]
+            ok = [i for i, (x, y) in enumerate(cells)
+                  if all(self.reaches(robot, side, np.array([x, y, self.bench_top + h]), margin=0.02) for h in heights)]
+            memo[key] = np.asarray(ok if ok else range(len(cells)), dtype=int)
+        return memo[key]
+
+    def _sample_slots(self, robot: Robot, side: str, rng: np.random.Generator, pools: list[np.ndarray],
+                      min_dist: float) -> list[np.ndarray]:
+        cells = self.cells[side]
+        for _ in range(200):
+            idx = [int(pool[rng.integers(len(pool))]) for pool in pools]
+            pts = [cells[i] for i in idx]
+            if len(set(idx)) == len(idx) and all(np.linalg.norm(a - b) >= min_dist * self.scale
+                                                 for i, a in enumerate(pts) for b in pts[i + 1:]):
+                return pts
+        return self.sample_cells(side, rng, len(pools), min_dist)  # no spaced draw from the pools: any cells
 
     def reaches(self, robot: Robot, side: str, target: np.ndarray, margin: float = 0.03, tol: float = 0.004) -> bool:
         """Whether the arm reaches ``target`` (world) and the points ``margin`` (× scale) further from and

@@ -57,7 +57,11 @@ class ShaftInsert(Task):
     def place(self, rng):
         p_, s = self.params, max(self.ws.scale, 0.6)
         self.side = self.arm_side(rng, p_.arm)
-        gear_xy, shaft_xy = self.ws.sample_cells(self.side, rng, 2, min_dist=0.11)
+        # the TCP takes the thin gear low (its hand's own geometry may keep it higher) and carries it over
+        # the shaft: draw positions where the arm reaches those heights
+        off = max(0.004, self.robot.hand_below_tcp(self.side))
+        gear_xy, shaft_xy = self.ws.sample_cells(self.side, rng, 2, min_dist=0.11, robot=self.robot,
+                                                 heights=[(self.T + off,), (self.H + 0.03 * s + self.T + off, self.H + off)])
         gear_xy = gear_xy + rng.uniform(-p_.spread, p_.spread, 2) * s
         shaft_xy = shaft_xy + rng.uniform(-p_.spread, p_.spread, 2) * s
         top = self.ws.bench_top

@@ -131,11 +131,13 @@ class Inspect(Task):
         w = 0.10 * self.s
         for k in range(self.params.n_points):
             c, n = self.faces[names[k % len(names)]]
-            # a random spot on the face plane, away from its edges
-            t1 = np.cross(n, [0, 0, 1.0]) if abs(n[2]) < 0.99 else np.array([1.0, 0, 0])
+            # a random spot on the face plane, away from its edges; on a slope (t2 points down it) not
+            # close under the top face's edge, which hides that strip from a camera above and behind
+            slope = abs(n[2]) < 0.99
+            t1 = np.cross(n, [0, 0, 1.0]) if slope else np.array([1.0, 0, 0])
             t1 /= np.linalg.norm(t1)
             t2 = np.cross(n, t1)
-            off = rng.uniform(-0.3, 0.3, 2) * w
+            off = np.array([rng.uniform(-0.3, 0.3), rng.uniform(-0.1 if slope else -0.3, 0.3)]) * w
             self.pts[k] = base + c + off[0] * t1 + off[1] * t2
             self.normals[k] = n
             self.sim.set_pose(self.marks[k], self.pts[k])
