@@ -15,7 +15,7 @@ from humanoid_ground.robots._pybullet import p
 
 #: workspaces per (asset key, base mode): computing one takes seconds, so it is kept in memory and on disk
 _CACHE: dict[tuple, dict] = {}
-WORKSPACE_VERSION = "5"
+WORKSPACE_VERSION = "6"
 #: per (asset key, base mode, arm, heights): the cells where the arm also reaches those heights
 _REACH_MEMO: dict[tuple, np.ndarray] = {}
 
@@ -108,6 +108,8 @@ class Workspace:
             ws._hand_low = hand_low
             for side in robot.arms:
                 ws.cells[side], ws.drop_cells[side] = ws._reachable_cells(robot, side)
+                if not len(ws.cells[side]):  # the default pose may sit on joint limits: IK from mid-range too
+                    ws.cells[side], ws.drop_cells[side] = ws._reachable_cells(robot, side, mid_start=True)
             n = sum(len(c) for c in ws.cells.values())
             if best is None or n > best[0]:
                 best = (n, ws)
@@ -125,7 +127,7 @@ class Workspace:
                 pass
         return ws
 
-    def _reachable_cells(self, robot: Robot, side: str) -> np.ndarray:
+    def _reachable_cells(self, robot: Robot, side: str, mid_start: bool = False) -> np.ndarray:
         """Bench positions the arm reaches at both grasp and lift height (kinematic IK on the URDF chain,
         joint limits respected; the hand must also stay on its own side of the body), and those it
         reaches at lift height only (good for dropping a part into a bin)."""
@@ -154,7 +156,7 @@ class Workspace:
                 reach = []
                 for h in self.HEIGHTS:
                     reach.append(all(_ik_error(robot, arm, T_base, np.array([xy[0] + e[0], xy[1] + e[1], self.bench_top + h * s]),
-                                               lo, hi) <= 0.004 for e in (np.zeros(2), away)))
+                                               lo, hi, mid_start=mid_start) <= 0.004 for e in (np.zeros(2), away)))
                 if all(reach):
                     out.append(xy)
                 elif reach[-1]:
@@ -227,11 +229,22 @@ class Workspace:
         return all(_ik_error(robot, arm, T_base, t, lo, hi) <= tol for t in (target, target + away, target - away))
 
 
-
 def _ik_error(robot: Robot, arm, T_base: np.ndarray, target: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-              iters: int = 60) -> float:
-    """Position-only damped least-squares IK from the default pose; returns the remaining error (m)."""
-    q = robot.body.default_q.copy()
+              iters: int = 60, mid_start: bool = False) -> float:
+    """Position-only damped least-squares IK from the default pose; returns the remaining error (m).
+    ``mid_start``: the best of starts from the default pose and from the middle of the arm's joint
+    ranges (for arms whose default pose rests on joint limits)."""
+    if mid_start:
+        q0 = robot.body.default_q.copy()
+        q0[arm.cols] = (lo + hi) / 2
+        return min(_ik_error_from(robot, arm, T_base, target, lo, hi, iters),
+                   _ik_error_from(robot, arm, T_base, target, lo, hi, iters, q0=q0))
+    return _ik_error_from(robot, arm, T_base, target, lo, hi, iters)
+
+
+def _ik_error_from(robot: Robot, arm, T_base: np.ndarray, target: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                   iters: int, q0: np.ndarray | None = None) -> float:
+    q = (robot.body.default_q if q0 is None else q0).copy()
     c = arm.cols
     for _ in range(iters):
         J, pt, _ = robot.kin.jacobian(arm.chain, q, T_base, arm.tcp_link, c)
