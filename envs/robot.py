@@ -324,9 +324,9 @@ class Robot:
         nxt = q + dq
         stuck = ((nxt >= hi - 1e-3) & (dq > 0)) | ((nxt <= lo + 1e-3) & (dq < 0))
         if len(c) >= 6 and stuck.any():
-            J = J.copy()
-            J[:, stuck] = 0.0
-            dq = _task_priority_ik(J, e_p, e_r)
+            Jw = J.copy()
+            Jw[:, stuck] = 0.0
+            dq = _task_priority_ik(Jw, e_p, e_r)
             dq[stuck] = 0.0
         # lowest priority: stay away from joint limits, inside the null space of the full 6-D task
         u = (q - arm.mid) / arm.half  # -1 .. 1

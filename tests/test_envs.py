@@ -221,3 +221,50 @@ def test_ik_jacobian_matches_finite_differences(robot):
         Jn[3:, k] = mat_to_rotvec(poses[0][1] @ poses[1][1].T) / (2 * h)
     sim.close()
     assert np.abs(J - Jn).max() < 1e-3
+
+
+@pytest.mark.parametrize("robot,base", [("unitree_g1", "fixed"), ("apptronik_apollo", "floating")])
+def test_ik_jacobian_matches_urdf_kinematics(robot, base):
+    """The hot-path Jacobian (from PyBullet's joint frames) equals the one from the URDF chain."""
+    import numpy as np
+
+    from humanoid_ground.envs.rotations import quat_to_mat
+
+    env = hg.make("reach", robot=robot, base=base)
+    env.reset(seed=1)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        env.step(rng.uniform(-1, 1, env.action_space.shape).astype(np.float32))
+    r = env.unwrapped.robot
+    T = np.eye(4)
+    T[:3, :3], T[:3, 3] = quat_to_mat(r.base_orn), r.base_pos
+    for side, arm in r.arms.items():
+        J_urdf, tcp, _ = r.kin.jacobian(arm.chain, r.q, T, arm.tcp_link, arm.cols)
+        assert np.allclose(r.jacobian(side), J_urdf, atol=1e-5)
+        assert np.allclose(r.tcp_world(side)[0], tcp, atol=1e-5)
+    env.close()
+
+
+@pytest.mark.parametrize("k,limit", [(1, "upper"), (4, "lower")])
+def test_ik_redundant_arm_works_around_a_joint_at_its_limit(k, limit):
+    """A 7-joint arm with one joint at its limit still moves its TCP as commanded (the others take
+    over) and does not push the stuck joint further."""
+    import numpy as np
+
+    env = hg.make("reach", robot="apptronik_apollo")
+    env.reset(seed=0)
+    r = env.unwrapped.robot
+    c = r.arms["right"].cols
+    q = r.q.copy()
+    q[c[k]] = getattr(r.body, limit)[c[k]]
+    r.reset(q)
+    J = r.jacobian("right")
+    _, tR = r.torso_pose()
+    for d in np.eye(3) * 0.005:
+        r.q_target = r.q.copy()
+        r.ee_delta("right", d, np.zeros(3))
+        dq = r.q_target[c] - r.q[c]
+        assert (dq[k] <= 1e-9) if limit == "upper" else (dq[k] >= -1e-9)  # not pushed past the limit
+        moved, want = J[:3] @ dq, tR @ d
+        assert np.dot(moved, want) >= 0.8 * np.dot(want, want)  # at least 80 % of the command, along it
+    env.close()

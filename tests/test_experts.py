@@ -82,3 +82,20 @@ def test_inspect_needs_aiming_and_expert_aims(robot):
     assert info["task_metrics"]["coverage"] < 1.0 and not info["is_success"]
     env.close()
     assert expert_success("inspect", robot, [3, 4]) == 2
+
+
+@pytest.mark.parametrize("task,robot,seeds", [
+    ("bimanual_mount", "fourier_gr1t2", [2, 3]),  # posts were beyond the arms' reach at the align height
+    ("bimanual_mount", "unitree_g1", [9]),  # the two hands fought over the panel's orientation
+    ("defect_sort", "unitree_g1", [1]),  # the waist-aimed camera swept the hands through the parts
+    ("defect_sort", "fourier_gr1t2", [3]),  # the forearm hid the part from the head camera
+    ("shaft_insert", "fourier_gr1t2", [11]),  # the thin gear lay where the hand could not reach down
+])
+def test_expert_regressions(task, robot, seeds):
+    """Seeds the experts used to fail on; each failure had its own cause (see the comments)."""
+    assert expert_success(task, robot, seeds) == len(seeds)
+
+
+def test_inspect_points_are_visible_from_the_robot():
+    """Points are not drawn under the top face's edge, which hides them from a camera above."""
+    assert expert_success("inspect", "fourier_gr1t2", [11]) == 1
