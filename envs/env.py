@@ -216,13 +216,14 @@ class HumanoidEnv(gym.Env):
 
     def _health(self) -> str | None:
         r = self.robot
-        if not (np.all(np.isfinite(r.q)) and np.all(np.isfinite(r.qd)) and np.all(np.isfinite(r.base_pos))):
+        if not np.isfinite(r.q.sum() + r.qd.sum() + r.base_pos.sum()):  # a NaN or inf anywhere propagates
             return "NaN in the robot state"
-        over = np.maximum(r.body.lower - r.q, r.q - r.body.upper)
-        k = int(np.argmax(over))
-        if over[k] > MAX_JOINT_OVERSHOOT:
-            return f"joint '{r.body.joint_names[k]}' is {over[k]:.2f} rad past its limit"
-        if np.max(np.abs(r.qd)) > 10 * MAX_SPEED or np.linalg.norm(r.base_vel) > MAX_SPEED:
+        b = r.body
+        if ((r.q < b.lower - MAX_JOINT_OVERSHOOT) | (r.q > b.upper + MAX_JOINT_OVERSHOOT)).any():
+            over = np.maximum(b.lower - r.q, r.q - b.upper)
+            k = int(np.argmax(over))
+            return f"joint '{b.joint_names[k]}' is {over[k]:.2f} rad past its limit"
+        if np.abs(r.qd).max() > 10 * MAX_SPEED or r.base_vel @ r.base_vel > MAX_SPEED ** 2:
             return "robot speed beyond physical bounds"
         for body in self.task.dynamic_bodies:
             pos, _ = self.sim.pose(body)

@@ -222,15 +222,19 @@ class Robot:
             self._wanted = [l for l in dict.fromkeys(links) if l >= 0]
             self._row = {l: i for i, l in enumerate(self._wanted)}
             self._arm_rows = {side: np.array([self._row[int(l)] for l in a.joint_links], dtype=int) for side, a in arms.items()}
+            self._frame_links = [l for l in dict.fromkeys([self.torso_link, self.cam_link] + [a.ee_link for a in arms.values()])
+                                 if l >= 0]
             self._has_base = -1 in links
             self._wanted_arms = arms
         self._frames = {}
+        self._R = None  # every link's rotation: computed when the IK first needs it (see jacobian)
         if self._wanted:
             states = p.getLinkStates(self.id, self._wanted, computeForwardKinematics=1, physicsClientId=self.cid)
             self._P = np.array([s[4] for s in states])
-            self._R = quats_to_mats(np.array([s[5] for s in states]))
-            for l, i in self._row.items():
-                self._frames[l] = (self._P[i], self._R[i])
+            self._Q = [s[5] for s in states]
+            for l in self._frame_links:
+                i = self._row[l]
+                self._frames[l] = (self._P[i], quat_to_mat(self._Q[i]))
         if self._has_base:
             self._frames[-1] = (self.base_pos, quat_to_mat(self.base_orn))
 
@@ -291,6 +295,8 @@ class Robot:
         :meth:`refresh` (no forward kinematics in Python on the hot path)."""
         arm = self.arms[side]
         rows = self._arm_rows[side]
+        if self._R is None:
+            self._R = quats_to_mats(np.asarray(self._Q))
         A = (self._R[rows] @ arm.axes[:, :, None])[:, :, 0]  # joint axes (world)
         D = self.tcp_world(side)[0] - self._P[rows]  # lever arms
         J = np.empty((6, len(rows)))

@@ -184,11 +184,18 @@ class RobotBody:
 
     def set_targets(self, q: np.ndarray) -> None:
         """Command joint position targets for every movable joint (asset order)."""
-        d = self.drive
-        p.setJointMotorControlArray(
-            self.id, d.index.tolist(), p.POSITION_CONTROL, targetPositions=np.asarray(q, dtype=float).tolist(),
-            targetVelocities=[0.0] * len(d.index), forces=d.force.tolist(), positionGains=d.position_gain.tolist(),
-            velocityGains=d.velocity_gain.tolist(), physicsClientId=self.cid)
+        p.setJointMotorControlArray(self.id, targetPositions=np.asarray(q, dtype=float).tolist(), **self.motor_args())
+
+    def motor_args(self) -> dict:
+        """The constant arguments of the per-step motor command (built once: the hot path only adds
+        the targets)."""
+        if getattr(self, "_motor_args", None) is None:
+            d = self.drive
+            self._motor_args = dict(jointIndices=d.index.tolist(), controlMode=p.POSITION_CONTROL,
+                                    targetVelocities=[0.0] * len(d.index), forces=d.force.tolist(),
+                                    positionGains=d.position_gain.tolist(), velocityGains=d.velocity_gain.tolist(),
+                                    physicsClientId=self.cid)
+        return self._motor_args
 
     def joint_state(self) -> tuple[np.ndarray, np.ndarray]:
         st = p.getJointStates(self.id, self.q_index.tolist(), physicsClientId=self.cid)
