@@ -132,11 +132,7 @@ class Workspace:
         joint limits respected; the hand must also stay on its own side of the body), and those it
         reaches at lift height only (good for dropping a part into a bin)."""
         arm = robot.arms[side]
-        T_base = np.eye(4)
-        from .rotations import quat_to_mat
-
-        T_base[:3, :3] = quat_to_mat(robot.base_orn)
-        T_base[:3, 3] = robot.base_pos
+        T_base = _base_T(robot)
         lo, hi = robot.body.lower[arm.cols], robot.body.upper[arm.cols]
         s = self.scale
         sg = 1.0 if side == "left" else -1.0
@@ -176,7 +172,7 @@ class Workspace:
 
             raise HGroundError(f"the {side} arm reaches no bench position; check the card's default_pose and tcp_xyz")
         if heights is not None:
-            return self._sample_slots(robot, side, rng, [self._reaching(robot, side, h) for h in heights], min_dist)
+            return self._sample_slots(side, rng, [self._reaching(robot, side, h) for h in heights], min_dist)
         for _ in range(200):
             idx = rng.choice(len(cells), size=min(n, len(cells)), replace=False)
             pts = [cells[i] for i in idx]
@@ -193,16 +189,16 @@ class Workspace:
     def _reaching(self, robot: Robot, side: str, heights: tuple[float, ...]) -> np.ndarray:
         """Indices of this arm's cells where the TCP reaches every height (m above the bench), cached."""
         key = (robot.asset.key, robot.base_mode, side, tuple(round(float(h), 4) for h in heights))
-        memo = _REACH_MEMO
-        if key not in memo:
+        if key not in _REACH_MEMO:
             cells = self.cells[side]
             ok = [i for i, (x, y) in enumerate(cells)
                   if all(self.reaches(robot, side, np.array([x, y, self.bench_top + h]), margin=0.02) for h in heights)]
-            memo[key] = np.asarray(ok if ok else range(len(cells)), dtype=int)
-        return memo[key]
+            _REACH_MEMO[key] = np.asarray(ok if ok else range(len(cells)), dtype=int)
+        return _REACH_MEMO[key]
 
-    def _sample_slots(self, robot: Robot, side: str, rng: np.random.Generator, pools: list[np.ndarray],
+    def _sample_slots(self, side: str, rng: np.random.Generator, pools: list[np.ndarray],
                       min_dist: float) -> list[np.ndarray]:
+        """One cell per pool (indices into this arm's cells), distinct and spaced."""
         cells = self.cells[side]
         for _ in range(200):
             idx = [int(pool[rng.integers(len(pool))]) for pool in pools]
@@ -217,16 +213,22 @@ class Workspace:
         nearer to its shoulder (kinematic IK on the URDF chain from the default pose, joint limits
         respected): a target at the edge of the reachable shell, either side, is not counted."""
         arm = robot.arms[side]
-        T_base = np.eye(4)
-        from .rotations import quat_to_mat
-
-        T_base[:3, :3] = quat_to_mat(robot.base_orn)
-        T_base[:3, 3] = robot.base_pos
+        T_base = _base_T(robot)
         lo, hi = robot.body.lower[arm.cols], robot.body.upper[arm.cols]
         target = np.asarray(target, dtype=float)
         away = target - self.shoulder[side]
         away = away / max(float(np.linalg.norm(away)), 1e-6) * margin * self.scale
         return all(_ik_error(robot, arm, T_base, t, lo, hi) <= tol for t in (target, target + away, target - away))
+
+
+def _base_T(robot: Robot) -> np.ndarray:
+    """The robot base's world transform (4×4), for IK on the URDF chain."""
+    from .rotations import quat_to_mat
+
+    T = np.eye(4)
+    T[:3, :3] = quat_to_mat(robot.base_orn)
+    T[:3, 3] = robot.base_pos
+    return T
 
 
 def _ik_error(robot: Robot, arm, T_base: np.ndarray, target: np.ndarray, lo: np.ndarray, hi: np.ndarray,
