@@ -59,8 +59,7 @@ class GraspManager:
 
     def _arm_links(self, side: str) -> list[int]:
         """The holding arm's links and its hand: a held part does not collide with them."""
-        arm = self.robot.arms[side]
-        return sorted(set(int(self.robot.body.q_index[c]) for c in arm.cols) | set(arm.hand_links))
+        return self.robot.arm_links(side)
 
     def _touching(self, side: str) -> int | None:
         """The graspable part nearest to the hand: a hand link within GRASP_DISTANCE of it, or the TCP

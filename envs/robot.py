@@ -23,8 +23,6 @@ from .rotations import mat_to_quat, quat_to_mat, quats_to_mats
 
 SIDES = ("left", "right")
 FIXED_BASE_CLEARANCE = 0.02
-_I3 = np.eye(3)
-_I6 = np.eye(6)
 
 
 #: damping of the rotation (null-space) part of the IK, and the largest joint change per control step
@@ -34,7 +32,7 @@ MAX_DQ = 0.1
 LIMIT_GAIN = 0.02
 #: damping of the least-squares IK (m)
 IK_DAMPING = 0.05
-_DAMP_P, _DAMP_R = IK_DAMPING ** 2 * np.eye(3), ROT_DAMPING ** 2 * np.eye(3)
+_DAMP_P, _DAMP_R, _DAMP_F = IK_DAMPING ** 2 * np.eye(3), ROT_DAMPING ** 2 * np.eye(3), IK_DAMPING ** 2 * np.eye(6)
 #: targets never run further than this ahead of the measured joints (anti wind-up, rad)
 MAX_LEAD = 0.35
 
@@ -216,7 +214,7 @@ class Robot:
         # every frame the canonical interface and the IK need, in one batched query: torso, camera, the
         # ee links and each arm joint's link (a URDF joint's axis is fixed in its child link's frame)
         arms = getattr(self, "arms", {})
-        if getattr(self, "_wanted_arms", None) is not arms or not arms:
+        if getattr(self, "_wanted_arms", None) is not arms:  # once the arms exist
             links = [self.torso_link, self.cam_link] + [a.ee_link for a in arms.values()]
             links += [int(l) for a in arms.values() for l in a.joint_links]
             self._wanted = [l for l in dict.fromkeys(links) if l >= 0]
@@ -237,6 +235,11 @@ class Robot:
                 self._frames[l] = (self._P[i], quat_to_mat(self._Q[i]))
         if self._has_base:
             self._frames[-1] = (self.base_pos, quat_to_mat(self.base_orn))
+
+    def arm_links(self, side: str) -> list[int]:
+        """PyBullet links of one arm: its joints' links and its hand."""
+        arm = self.arms[side]
+        return sorted(set(int(self.body.q_index[c]) for c in arm.cols) | set(arm.hand_links))
 
     def link_R(self, link: int) -> np.ndarray:
         return self._frames[link][1]
@@ -339,7 +342,7 @@ class Robot:
         far = np.abs(u) > 0.7
         if far.any():
             push = -LIMIT_GAIN * np.where(far, u, 0.0)
-            Jf_pinv = np.linalg.solve(J @ J.T + IK_DAMPING ** 2 * _I6, J).T
+            Jf_pinv = np.linalg.solve(J @ J.T + _DAMP_F, J).T
             dq = dq + push - Jf_pinv @ (J @ push)
         m = np.abs(dq).max()
         if m > MAX_DQ:  # keep the direction, bound the joint speed

@@ -118,8 +118,7 @@ def out_of_sight(env, side: str, target: Callable[[], np.ndarray]) -> Goal:
 
     r, cid = env.robot, env.sim.cid
     s = max(env.workspace.scale, 0.6)
-    arm = r.arms[side]
-    links = {int(r.body.q_index[c]) for c in arm.cols} | set(arm.hand_links)
+    links = set(r.arm_links(side))
     place: list[np.ndarray] = []  # where the hand stays: where it was, or where it last stepped aside to
 
     def f() -> np.ndarray:
