@@ -124,6 +124,7 @@ class HumanoidEnv(gym.Env):
         self._physics_error = None
         self.grasp.release_all()
         p.restoreState(stateId=self._initial_state, physicsClientId=self.cid)
+        self.sim.invalidate()
         # parts are parked away from everything in the saved state: one collision pass there drops the
         # contact points cached from the last episode, which would otherwise seed the next one
         p.performCollisionDetection(physicsClientId=self.cid)

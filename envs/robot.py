@@ -18,8 +18,9 @@ from humanoid_ground.robots.body import RobotBody
 from humanoid_ground.robots.card import Grasp
 from humanoid_ground.robots.geometry import rpy_to_matrix
 
+from . import kernels
 from .kinematics import Kinematics
-from .rotations import mat_to_quat, quat_to_mat, quats_to_mats
+from .rotations import quat_to_mat, quats_to_mats
 
 SIDES = ("left", "right")
 FIXED_BASE_CLEARANCE = 0.02
@@ -32,20 +33,8 @@ MAX_DQ = 0.1
 LIMIT_GAIN = 0.02
 #: damping of the least-squares IK (m)
 IK_DAMPING = 0.05
-_DAMP_P, _DAMP_R, _DAMP_F = IK_DAMPING ** 2 * np.eye(3), ROT_DAMPING ** 2 * np.eye(3), IK_DAMPING ** 2 * np.eye(6)
 #: targets never run further than this ahead of the measured joints (anti wind-up, rad)
 MAX_LEAD = 0.35
-
-
-def _task_priority_ik(J: np.ndarray, e_p: np.ndarray, e_r: np.ndarray) -> np.ndarray:
-    """Joint step for a TCP position change ``e_p`` (damped least squares) and, in the position task's
-    null space, a rotation ``e_r`` (world frame). (Hot path: written for few numpy calls.)"""
-    Jp, Jr = J[:3], J[3:]
-    Jp_pinv = np.linalg.solve(Jp @ Jp.T + _DAMP_P, Jp).T  # (JJᵀ+λ²I) is symmetric
-    dq = Jp_pinv @ e_p
-    JrN = Jr - (Jr @ Jp_pinv) @ Jp  # Jr @ N with N = I - Jp⁺Jp, without forming N
-    y = np.linalg.solve(JrN @ JrN.T + _DAMP_R, e_r - Jr @ dq)
-    return dq + JrN.T @ y - Jp_pinv @ (Jp @ (JrN.T @ y))  # + N @ (JrNᵀ y)
 
 
 @dataclass
@@ -66,7 +55,8 @@ class Arm:
     joint_links: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # PyBullet link of each joint
     axes: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # joint axes in their link frames
     prismatic: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    any_prismatic: bool = False
+    lo: np.ndarray = field(default_factory=lambda: np.zeros(0))  # joint limits
+    hi: np.ndarray = field(default_factory=lambda: np.zeros(0))
     mid: np.ndarray = field(default_factory=lambda: np.zeros(0))  # joint range centres and half-widths
     half: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -88,6 +78,8 @@ class Robot:
         b = self.body
         self.id = b.id
         self.n = b.dof
+        self._q_index = b.q_index.tolist()
+        self._base_known = False
         self.col_of = {n: i for i, n in enumerate(b.joint_names)}
         self.kin = Kinematics(asset.urdf_path, self.col_of)
         self.torso_link = b.link_index[self.card.torso_link]
@@ -125,8 +117,8 @@ class Robot:
             arm.joint_links = np.array([int(b.q_index[c]) for c in arm.cols])
             arm.axes = np.array([j.axis for j in arm_joints])
             arm.prismatic = np.array([j.type == "prismatic" for j in arm_joints])
-            arm.any_prismatic = bool(arm.prismatic.any())
-            arm.mid = (b.lower[arm.cols] + b.upper[arm.cols]) / 2
+            arm.lo, arm.hi = b.lower[arm.cols].copy(), b.upper[arm.cols].copy()
+            arm.mid = (arm.lo + arm.hi) / 2
             arm.half = np.maximum((b.upper[arm.cols] - b.lower[arm.cols]) / 2, 1e-3)
             arm.hand_set = frozenset(arm.hand_links)
             if a.grasp.type == "fingers":
@@ -204,37 +196,39 @@ class Robot:
     # --- state (one batched query per control step) -----------------------------------------------------
     def refresh(self) -> None:
         """Read joints, base and the links the canonical interface needs, once."""
-        st = p.getJointStates(self.id, self.body.q_index.tolist(), physicsClientId=self.cid)
-        self.q = np.fromiter((s[0] for s in st), float, self.n)
-        self.qd = np.fromiter((s[1] for s in st), float, self.n)
-        pos, orn = self.body.base_pose()
-        vel, ang = p.getBaseVelocity(self.id, physicsClientId=self.cid)
-        self.base_pos, self.base_orn = np.asarray(pos), np.asarray(orn)
-        self.base_vel, self.base_ang = np.asarray(vel), np.asarray(ang)
+        st = p.getJointStates(self.id, self._q_index, physicsClientId=self.cid)
+        self.q = np.array([s[0] for s in st])
+        self.qd = np.array([s[1] for s in st])
+        if not (self.base_mode == "fixed" and self._base_known):  # a fixed base does not move between resets
+            self.base_pos, self.base_orn = self.body.base_pose()
+            vel, ang = p.getBaseVelocity(self.id, physicsClientId=self.cid)
+            self.base_vel, self.base_ang = np.array(vel), np.array(ang)
+            self._base_known = True
         # every frame the canonical interface and the IK need, in one batched query: torso, camera, the
-        # ee links and each arm joint's link (a URDF joint's axis is fixed in its child link's frame)
+        # ee links and each arm joint's link (a URDF joint's axis is fixed in its child link's frame);
+        # rows of _P / _Q / _R, the base (link -1) last when it is one of them
         arms = getattr(self, "arms", {})
         if getattr(self, "_wanted_arms", None) is not arms:  # once the arms exist
             links = [self.torso_link, self.cam_link] + [a.ee_link for a in arms.values()]
             links += [int(l) for a in arms.values() for l in a.joint_links]
-            self._wanted = [l for l in dict.fromkeys(links) if l >= 0]
-            self._row = {l: i for i, l in enumerate(self._wanted)}
-            self._arm_rows = {side: np.array([self._row[int(l)] for l in a.joint_links], dtype=int) for side, a in arms.items()}
-            self._frame_links = [l for l in dict.fromkeys([self.torso_link, self.cam_link] + [a.ee_link for a in arms.values()])
-                                 if l >= 0]
+            links = list(dict.fromkeys(links))
+            self._wanted = [l for l in links if l >= 0]
             self._has_base = -1 in links
+            self._row = {l: i for i, l in enumerate(self._wanted + ([-1] if self._has_base else []))}
+            self._arm_rows = {side: np.array([self._row[int(l)] for l in a.joint_links], dtype=int) for side, a in arms.items()}
+            # constant inputs of the compiled canonical observation (left, right; a missing arm has row -1)
+            self._obs_ee_rows = np.array([self._row[arms[s].ee_link] if s in arms else -1 for s in SIDES], dtype=np.int64)
+            self._obs_tcp = np.array([arms[s].tcp_link if s in arms else np.zeros(3) for s in SIDES], dtype=float)
+            self._obs_R_tcp = np.array([arms[s].R_tcp if s in arms else np.eye(3) for s in SIDES], dtype=float)
             self._wanted_arms = arms
-        self._frames = {}
-        self._R = None  # every link's rotation: computed when the IK first needs it (see jacobian)
+        P, Q = np.empty((0, 3)), np.empty((0, 4))
         if self._wanted:
             states = p.getLinkStates(self.id, self._wanted, computeForwardKinematics=1, physicsClientId=self.cid)
-            self._P = np.array([s[4] for s in states])
-            self._Q = [s[5] for s in states]
-            for l in self._frame_links:
-                i = self._row[l]
-                self._frames[l] = (self._P[i], quat_to_mat(self._Q[i]))
+            P = np.array([s[4] for s in states])
+            Q = np.array([s[5] for s in states])
         if self._has_base:
-            self._frames[-1] = (self.base_pos, quat_to_mat(self.base_orn))
+            P, Q = np.vstack([P, self.base_pos]), np.vstack([Q, self.base_orn])
+        self._P, self._Q, self._R = P, Q, quats_to_mats(Q)
 
     def arm_links(self, side: str) -> list[int]:
         """PyBullet links of one arm: its joints' links and its hand."""
@@ -242,16 +236,18 @@ class Robot:
         return sorted(set(int(self.body.q_index[c]) for c in arm.cols) | set(arm.hand_links))
 
     def link_R(self, link: int) -> np.ndarray:
-        return self._frames[link][1]
+        """World rotation of one of the links read in :meth:`refresh`."""
+        return self._R[self._row[link]]
 
     def torso_pose(self) -> tuple[np.ndarray, np.ndarray]:
-        pos, R = self._frames[self.torso_link]
-        return pos, R @ self.R_torso_fix
+        i = self._row[self.torso_link]
+        return self._P[i], self._R[i] @ self.R_torso_fix
 
     def tcp_world(self, side: str) -> tuple[np.ndarray, np.ndarray]:
         arm = self.arms[side]
-        pos, R = self._frames[arm.ee_link]
-        return pos + R @ arm.tcp_link, R @ arm.R_tcp
+        i = self._row[arm.ee_link]
+        R = self._R[i]
+        return self._P[i] + R @ arm.tcp_link, R @ arm.R_tcp
 
     def tcp_in_torso(self, side: str) -> tuple[np.ndarray, np.ndarray]:
         tp, tR = self.torso_pose()
@@ -272,25 +268,17 @@ class Robot:
 
     def camera_pose(self) -> tuple[np.ndarray, np.ndarray]:
         """Head camera pose in the world: it looks along its +x axis, +z up."""
-        pos, R = self._frames[self.cam_link]
-        return pos + R @ self.cam_offset, R @ self.cam_R
+        i = self._row[self.cam_link]
+        R = self._R[i]
+        return self._P[i] + R @ self.cam_offset, R @ self.cam_R
 
     def canonical_obs(self) -> np.ndarray:
         """Per arm (left, right): TCP position (3) + quaternion xyzw (4) in the torso frame + grip (1);
         then head camera position (3) + quaternion (4) in the torso frame. 23 numbers for every robot;
         a missing arm is zeros."""
-        out = np.zeros(23)
-        tp, tR = self.torso_pose()
-        for k, side in enumerate(SIDES):
-            if side in self.arms:
-                pos, R = self.tcp_in_torso(side)
-                out[8 * k: 8 * k + 3] = pos
-                out[8 * k + 3: 8 * k + 7] = mat_to_quat(R)
-                out[8 * k + 7] = self.grip[side]
-        cp, cR = self.camera_pose()
-        out[16:19] = tR.T @ (cp - tp)
-        out[19:23] = mat_to_quat(tR.T @ cR)
-        return out
+        grips = np.array([self.grip.get(s, 0.0) for s in SIDES])
+        return kernels.canonical_obs(self._P, self._R, self._row[self.torso_link], self.R_torso_fix, self._obs_ee_rows,
+                                     self._obs_tcp, self._obs_R_tcp, grips, self._row[self.cam_link], self.cam_offset, self.cam_R)
 
     # --- control -------------------------------------------------------------------------------------------
     def jacobian(self, side: str) -> np.ndarray:
@@ -298,57 +286,25 @@ class Robot:
         :meth:`refresh` (no forward kinematics in Python on the hot path)."""
         arm = self.arms[side]
         rows = self._arm_rows[side]
-        if self._R is None:
-            self._R = quats_to_mats(np.asarray(self._Q))
-        A = (self._R[rows] @ arm.axes[:, :, None])[:, :, 0]  # joint axes (world)
-        D = self.tcp_world(side)[0] - self._P[rows]  # lever arms
-        J = np.empty((6, len(rows)))
-        J[0] = A[:, 1] * D[:, 2] - A[:, 2] * D[:, 1]
-        J[1] = A[:, 2] * D[:, 0] - A[:, 0] * D[:, 2]
-        J[2] = A[:, 0] * D[:, 1] - A[:, 1] * D[:, 0]
-        J[3:] = A.T
-        if arm.any_prismatic:
-            J[:3, arm.prismatic] = A[arm.prismatic].T
-            J[3:, arm.prismatic] = 0.0
-        return J
+        return kernels.jacobian(self._Q[rows], self._P[rows], arm.axes, arm.prismatic, self.tcp_world(side)[0])
 
     def ee_delta(self, side: str, dpos_torso: np.ndarray, drot_torso: np.ndarray) -> None:
         """Differential IK: move the TCP by a Δposition and Δrotation (axis-angle) given in the torso frame.
 
-        Task-priority IK: the position is solved first (damped least squares); the rotation uses only
-        the null space of the position task, so arms with fewer than six joints (H1, T1, OP3) keep
-        position accuracy and get as much of the rotation as their kinematics allow.
+        Task-priority IK (compiled, see :mod:`.kernels`): the position is solved first (damped least
+        squares); the rotation uses only the null space of the position task, so arms with fewer than
+        six joints (H1, T1, OP3) keep position accuracy and get as much of the rotation as their
+        kinematics allow; a redundant arm re-solves without a joint stuck at its limit; limit avoidance
+        comes last, in the null space of the whole task.
         """
         arm = self.arms[side]
+        rows = self._arm_rows[side]
         tR = self.torso_pose()[1]
-        e_p, e_r = tR @ dpos_torso, tR @ drot_torso
-        J = self.jacobian(side)
         c = arm.cols
-        lo, hi = self.body.lower[c], self.body.upper[c]
-        q = self.q[c]
-        dq = _task_priority_ik(J, e_p, e_r)
-        # a joint at its limit cannot move on: a redundant arm (6+ joints) solves again without it, so the
-        # other joints do its share (otherwise the TCP drifts off the command and the arm winds into its
-        # limits); a shorter arm has no joint to spare and keeps the plain solution
-        nxt = q + dq
-        stuck = ((nxt >= hi - 1e-3) & (dq > 0)) | ((nxt <= lo + 1e-3) & (dq < 0))
-        if len(c) >= 6 and stuck.any():
-            Jw = J.copy()
-            Jw[:, stuck] = 0.0
-            dq = _task_priority_ik(Jw, e_p, e_r)
-            dq[stuck] = 0.0
-        # lowest priority: stay away from joint limits, inside the null space of the full 6-D task
-        u = (q - arm.mid) / arm.half  # -1 .. 1
-        far = np.abs(u) > 0.7
-        if far.any():
-            push = -LIMIT_GAIN * np.where(far, u, 0.0)
-            Jf_pinv = np.linalg.solve(J @ J.T + _DAMP_F, J).T
-            dq = dq + push - Jf_pinv @ (J @ push)
-        m = np.abs(dq).max()
-        if m > MAX_DQ:  # keep the direction, bound the joint speed
-            dq *= MAX_DQ / m
-        tgt = np.minimum(np.maximum(self.q_target[c] + dq, q - MAX_LEAD), q + MAX_LEAD)
-        self.q_target[c] = np.minimum(np.maximum(tgt, lo), hi)
+        self.q_target[c] = kernels.ik_step(self._Q[rows], self._P[rows], arm.axes, arm.prismatic, self.tcp_world(side)[0],
+                                      tR @ dpos_torso, tR @ drot_torso, self.q[c], self.q_target[c], arm.lo, arm.hi,
+                                      arm.mid, arm.half, IK_DAMPING ** 2, ROT_DAMPING ** 2, IK_DAMPING ** 2,
+                                      LIMIT_GAIN, MAX_DQ, MAX_LEAD)
 
     def set_grip(self, side: str, g: float) -> None:
         """Grip command in [0, 1] (0 open, 1 closed); finger joints follow it."""
@@ -369,6 +325,7 @@ class Robot:
     def reset(self, q: np.ndarray | None = None) -> None:
         q = self.body.default_q if q is None else q
         self.body.reset_pose(q, base_pos=self.home_base, base_orn=(0, 0, 0, 1))
+        self._base_known = False
         self.q_target = np.array(q, dtype=float)
         for s in self.arms:
             self.set_grip(s, 0.0)

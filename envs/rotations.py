@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
 def quat_to_mat(q) -> np.ndarray:
@@ -13,38 +14,50 @@ def quat_to_mat(q) -> np.ndarray:
     ])
 
 
-def quats_to_mats(Q: np.ndarray) -> np.ndarray:
-    """Rotation matrices (n, 3, 3) of n quaternions xyzw (n, 4), in one vectorised pass."""
-    x, y, z, w = Q.T
-    R = np.empty((len(Q), 3, 3))
-    R[:, 0, 0] = 1 - 2 * (y * y + z * z)
-    R[:, 0, 1] = 2 * (x * y - z * w)
-    R[:, 0, 2] = 2 * (x * z + y * w)
-    R[:, 1, 0] = 2 * (x * y + z * w)
-    R[:, 1, 1] = 1 - 2 * (x * x + z * z)
-    R[:, 1, 2] = 2 * (y * z - x * w)
-    R[:, 2, 0] = 2 * (x * z - y * w)
-    R[:, 2, 1] = 2 * (y * z + x * w)
-    R[:, 2, 2] = 1 - 2 * (x * x + y * y)
+@njit(cache=True)
+def quats_to_mats(Q):
+    """Rotation matrices (n, 3, 3) of n quaternions xyzw (n, 4), compiled (hot path: every link frame
+    the env reads per step)."""
+    n = Q.shape[0]
+    R = np.empty((n, 3, 3))
+    for i in range(n):
+        x, y, z, w = Q[i, 0], Q[i, 1], Q[i, 2], Q[i, 3]
+        R[i, 0, 0] = 1 - 2 * (y * y + z * z)
+        R[i, 0, 1] = 2 * (x * y - z * w)
+        R[i, 0, 2] = 2 * (x * z + y * w)
+        R[i, 1, 0] = 2 * (x * y + z * w)
+        R[i, 1, 1] = 1 - 2 * (x * x + z * z)
+        R[i, 1, 2] = 2 * (y * z - x * w)
+        R[i, 2, 0] = 2 * (x * z - y * w)
+        R[i, 2, 1] = 2 * (y * z + x * w)
+        R[i, 2, 2] = 1 - 2 * (x * x + y * y)
     return R
 
 
-def mat_to_quat(R: np.ndarray) -> np.ndarray:
-    t = np.trace(R)
+@njit(cache=True)
+def _mat_to_quat(R):
+    t = R[0, 0] + R[1, 1] + R[2, 2]
+    q = np.empty(4)
     if t > 0:
         s = np.sqrt(t + 1.0) * 2
-        q = [(R[2, 1] - R[1, 2]) / s, (R[0, 2] - R[2, 0]) / s, (R[1, 0] - R[0, 1]) / s, 0.25 * s]
+        q[0], q[1], q[2], q[3] = (R[2, 1] - R[1, 2]) / s, (R[0, 2] - R[2, 0]) / s, (R[1, 0] - R[0, 1]) / s, 0.25 * s
     elif R[0, 0] > R[1, 1] and R[0, 0] > R[2, 2]:
         s = np.sqrt(1.0 + R[0, 0] - R[1, 1] - R[2, 2]) * 2
-        q = [0.25 * s, (R[0, 1] + R[1, 0]) / s, (R[0, 2] + R[2, 0]) / s, (R[2, 1] - R[1, 2]) / s]
+        q[0], q[1], q[2], q[3] = 0.25 * s, (R[0, 1] + R[1, 0]) / s, (R[0, 2] + R[2, 0]) / s, (R[2, 1] - R[1, 2]) / s
     elif R[1, 1] > R[2, 2]:
         s = np.sqrt(1.0 + R[1, 1] - R[0, 0] - R[2, 2]) * 2
-        q = [(R[0, 1] + R[1, 0]) / s, 0.25 * s, (R[1, 2] + R[2, 1]) / s, (R[0, 2] - R[2, 0]) / s]
+        q[0], q[1], q[2], q[3] = (R[0, 1] + R[1, 0]) / s, 0.25 * s, (R[1, 2] + R[2, 1]) / s, (R[0, 2] - R[2, 0]) / s
     else:
         s = np.sqrt(1.0 + R[2, 2] - R[0, 0] - R[1, 1]) * 2
-        q = [(R[0, 2] + R[2, 0]) / s, (R[1, 2] + R[2, 1]) / s, 0.25 * s, (R[1, 0] - R[0, 1]) / s]
-    q = np.asarray(q)
-    return q if q[3] >= 0 else -q
+        q[0], q[1], q[2], q[3] = (R[0, 2] + R[2, 0]) / s, (R[1, 2] + R[2, 1]) / s, 0.25 * s, (R[1, 0] - R[0, 1]) / s
+    if q[3] < 0:
+        q = -q
+    return q
+
+
+def mat_to_quat(R) -> np.ndarray:
+    """Quaternion xyzw (w ≥ 0) of a rotation matrix (compiled)."""
+    return _mat_to_quat(np.asarray(R, dtype=np.float64))
 
 
 def mat_to_rotvec(R: np.ndarray) -> np.ndarray:

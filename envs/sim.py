@@ -39,6 +39,12 @@ class SimConfig:
         return cls(**d)
 
 
+def _frozen(values) -> np.ndarray:
+    a = np.array(values)
+    a.flags.writeable = False
+    return a
+
+
 class Sim:
     """A PyBullet client with the project's settings. ``close()`` frees it."""
 
@@ -53,6 +59,9 @@ class Sim:
         if gui:
             p.configureDebugVisualizer(p.COV_ENABLE_GUI, 0, physicsClientId=self.cid)
         self.floor = self.add_plane()
+        #: per-step caches of body states: the task, the health check and the observation read them once
+        self._poses: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._vels: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     # --- scene building ---------------------------------------------------------------------------
     def add_plane(self) -> int:
@@ -70,18 +79,33 @@ class Sim:
     def step(self, n: int | None = None) -> None:
         for _ in range(n or self.cfg.substeps):
             p.stepSimulation(physicsClientId=self.cid)
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """Forget the body states read since the last step (call after teleporting anything)."""
+        self._poses.clear()
+        self._vels.clear()
 
     def pose(self, body: int) -> tuple[np.ndarray, np.ndarray]:
-        pos, orn = p.getBasePositionAndOrientation(body, physicsClientId=self.cid)
-        return np.asarray(pos), np.asarray(orn)
+        """A body's base position and xyzw orientation (read once per step: read-only arrays)."""
+        c = self._poses.get(body)
+        if c is None:
+            pos, orn = p.getBasePositionAndOrientation(body, physicsClientId=self.cid)
+            c = self._poses[body] = (_frozen(pos), _frozen(orn))
+        return c
 
     def velocity(self, body: int) -> tuple[np.ndarray, np.ndarray]:
-        lin, ang = p.getBaseVelocity(body, physicsClientId=self.cid)
-        return np.asarray(lin), np.asarray(ang)
+        """A body's base linear and angular velocity (read once per step: read-only arrays)."""
+        c = self._vels.get(body)
+        if c is None:
+            lin, ang = p.getBaseVelocity(body, physicsClientId=self.cid)
+            c = self._vels[body] = (_frozen(lin), _frozen(ang))
+        return c
 
     def set_pose(self, body: int, pos, orn=(0, 0, 0, 1)) -> None:
         p.resetBasePositionAndOrientation(body, list(pos), list(orn), physicsClientId=self.cid)
         p.resetBaseVelocity(body, [0, 0, 0], [0, 0, 0], physicsClientId=self.cid)
+        self.invalidate()
 
     def close(self) -> None:
         if self.cid is not None and self.cid >= 0:

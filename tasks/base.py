@@ -77,13 +77,10 @@ class Task:
 
     def approach_reward(self, side: str, body: int) -> float:
         """Shaping shared by the pick-and-place family: get the hand to the part, then hold it."""
-        from humanoid_ground.robots._pybullet import p
-
         held = self.env.grasp.held.get(side) == body
         if held:
             return 0.3
-        pos, _ = p.getBasePositionAndOrientation(body, physicsClientId=self.sim.cid)
-        return -0.5 * min(float(np.linalg.norm(self.robot.tcp_world(side)[0] - np.asarray(pos))), 0.5)
+        return -0.5 * min(float(np.linalg.norm(self.robot.tcp_world(side)[0] - self.sim.pose(body)[0])), 0.5)
 
     # interface -----------------------------------------------------------------------------------------
     def reset(self, rng: np.random.Generator) -> None:

@@ -1,0 +1,210 @@
+"""Compiled hot-path kernels: differential IK (one control step of one arm, from the joint frames
+PyBullet reports) and the canonical observation.
+
+The env calls these on every step, for every arm, so they are the hot path of the canonical
+interface. It is compiled with numba (``cache=True``: compiled once per machine, loaded in
+milliseconds afterwards) and written with explicit loops over the tiny matrices involved (6×n
+Jacobians, 3×3 and 6×6 damped normal matrices solved by Cholesky), which needs no BLAS/LAPACK and
+avoids numpy's per-call overhead: a step costs a few microseconds instead of ~100.
+
+Algorithm (unchanged from the numpy version it replaces):
+
+1. Jacobian of the TCP over the arm's joints from the joints' link frames (axis in world, lever arm).
+2. Task-priority IK: TCP position by damped least squares; rotation in the position task's null
+   space (arms with fewer than six joints keep position accuracy and get what rotation they can).
+3. A redundant arm (6+ joints) with a joint pushed against its limit solves again without it, so the
+   other joints do its share.
+4. Lowest priority: a push away from joint limits, inside the null space of the full 6-D task.
+5. Joint speed bounded (direction kept), targets kept within ``max_lead`` of the measured joints and
+   inside the limits.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .rotations import _mat_to_quat
+
+
+@njit(cache=True)
+def _solve_spd(M, B):
+    """X = M⁻¹ B for a small symmetric positive definite M (k×k), B (k×m), by Cholesky."""
+    k = M.shape[0]
+    L = np.zeros((k, k))
+    for i in range(k):
+        for j in range(i + 1):
+            s = M[i, j]
+            for t in range(j):
+                s -= L[i, t] * L[j, t]
+            if i == j:
+                L[i, i] = np.sqrt(s)
+            else:
+                L[i, j] = s / L[j, j]
+    X = B.copy()
+    for c in range(X.shape[1]):
+        for i in range(k):
+            s = X[i, c]
+            for t in range(i):
+                s -= L[i, t] * X[t, c]
+            X[i, c] = s / L[i, i]
+        for i in range(k - 1, -1, -1):
+            s = X[i, c]
+            for t in range(i + 1, k):
+                s -= L[t, i] * X[t, c]
+            X[i, c] = s / L[i, i]
+    return X
+
+
+@njit(cache=True)
+def _damped_pinv(J, damp2):
+    """Jᵀ (J Jᵀ + λ² I)⁻¹ for a k×n J: the n×k damped pseudo-inverse."""
+    k, n = J.shape
+    M = np.empty((k, k))
+    for i in range(k):
+        for j in range(k):
+            s = 0.0
+            for t in range(n):
+                s += J[i, t] * J[j, t]
+            M[i, j] = s + (damp2 if i == j else 0.0)
+    return _solve_spd(M, J).T.copy()  # (JJᵀ+λ²I)⁻¹ J, transposed: M is symmetric
+
+
+@njit(cache=True)
+def _mv(A, x):
+    m, n = A.shape
+    y = np.zeros(m)
+    for i in range(m):
+        s = 0.0
+        for j in range(n):
+            s += A[i, j] * x[j]
+        y[i] = s
+    return y
+
+
+@njit(cache=True)
+def _mm(A, B):
+    m, k = A.shape
+    n = B.shape[1]
+    C = np.zeros((m, n))
+    for i in range(m):
+        for j in range(n):
+            s = 0.0
+            for t in range(k):
+                s += A[i, t] * B[t, j]
+            C[i, j] = s
+    return C
+
+
+@njit(cache=True)
+def jacobian(Q, P, axes, prismatic, tcp):
+    """6×n world Jacobian of the point ``tcp`` over n joints whose links have world orientations ``Q``
+    (quaternions xyzw, n×4) and origins ``P`` (n×3); ``axes`` are the joint axes in their link frames."""
+    n = Q.shape[0]
+    J = np.empty((6, n))
+    for i in range(n):
+        x, y, z, w = Q[i, 0], Q[i, 1], Q[i, 2], Q[i, 3]
+        u, v, s = axes[i, 0], axes[i, 1], axes[i, 2]
+        a0 = (1 - 2 * (y * y + z * z)) * u + 2 * (x * y - z * w) * v + 2 * (x * z + y * w) * s
+        a1 = 2 * (x * y + z * w) * u + (1 - 2 * (x * x + z * z)) * v + 2 * (y * z - x * w) * s
+        a2 = 2 * (x * z - y * w) * u + 2 * (y * z + x * w) * v + (1 - 2 * (x * x + y * y)) * s
+        if prismatic[i]:
+            J[0, i], J[1, i], J[2, i] = a0, a1, a2
+            J[3, i] = J[4, i] = J[5, i] = 0.0
+        else:
+            d0, d1, d2 = tcp[0] - P[i, 0], tcp[1] - P[i, 1], tcp[2] - P[i, 2]
+            J[0, i] = a1 * d2 - a2 * d1
+            J[1, i] = a2 * d0 - a0 * d2
+            J[2, i] = a0 * d1 - a1 * d0
+            J[3, i], J[4, i], J[5, i] = a0, a1, a2
+    return J
+
+
+@njit(cache=True)
+def task_priority_ik(J, e_p, e_r, pos_damp2, rot_damp2):
+    """Joint step for a TCP position change ``e_p`` (damped least squares) and, in the position task's
+    null space, a rotation ``e_r`` (both world frame)."""
+    n = J.shape[1]
+    Jp = J[:3].copy()
+    Jr = J[3:].copy()
+    Jp_pinv = _damped_pinv(Jp, pos_damp2)  # n×3
+    dq = _mv(Jp_pinv, e_p)
+    JrN = Jr - _mm(_mm(Jr, Jp_pinv), Jp)  # Jr N with N = I - Jp⁺Jp, without forming N
+    rhs = e_r - _mv(Jr, dq)
+    M = _mm(JrN, JrN.T.copy())
+    for i in range(3):
+        M[i, i] += rot_damp2
+    y = _solve_spd(M, rhs.reshape(3, 1))[:, 0]
+    z = _mv(JrN.T.copy(), y)
+    corr = _mv(Jp_pinv, _mv(Jp, z))
+    out = np.empty(n)
+    for j in range(n):
+        out[j] = dq[j] + z[j] - corr[j]
+    return out
+
+
+@njit(cache=True)
+def ik_step(Q, P, axes, prismatic, tcp, e_p, e_r, q, q_target, lo, hi, mid, half,
+            pos_damp2, rot_damp2, full_damp2, limit_gain, max_dq, max_lead):
+    """New joint targets for one arm moving its TCP by ``e_p`` / ``e_r`` (world frame) this step."""
+    n = q.shape[0]
+    J = jacobian(Q, P, axes, prismatic, tcp)
+    dq = task_priority_ik(J, e_p, e_r, pos_damp2, rot_damp2)
+    if n >= 6:  # a redundant arm solves again without the joints its step pushes into a limit
+        any_stuck = False
+        stuck = np.zeros(n, dtype=np.bool_)
+        for j in range(n):
+            nxt = q[j] + dq[j]
+            stuck[j] = (nxt >= hi[j] - 1e-3 and dq[j] > 0) or (nxt <= lo[j] + 1e-3 and dq[j] < 0)
+            any_stuck = any_stuck or stuck[j]
+        if any_stuck:
+            Jw = J.copy()
+            for j in range(n):
+                if stuck[j]:
+                    for i in range(6):
+                        Jw[i, j] = 0.0
+            dq = task_priority_ik(Jw, e_p, e_r, pos_damp2, rot_damp2)
+            for j in range(n):
+                if stuck[j]:
+                    dq[j] = 0.0
+    # lowest priority: away from the joint limits, in the null space of the full 6-D task
+    push = np.zeros(n)
+    far = False
+    for j in range(n):
+        u = (q[j] - mid[j]) / half[j]
+        if abs(u) > 0.7:
+            push[j] = -limit_gain * u
+            far = True
+    if far:
+        corr = _mv(_damped_pinv(J, full_damp2), _mv(J, push))
+        for j in range(n):
+            dq[j] += push[j] - corr[j]
+    m = 0.0
+    for j in range(n):
+        m = max(m, abs(dq[j]))
+    scale = max_dq / m if m > max_dq else 1.0
+    out = np.empty(n)
+    for j in range(n):
+        t = min(max(q_target[j] + dq[j] * scale, q[j] - max_lead), q[j] + max_lead)
+        out[j] = min(max(t, lo[j]), hi[j])
+    return out
+
+
+@njit(cache=True)
+def canonical_obs(P, R, torso_row, R_fix, ee_rows, tcp, R_tcp, grips, cam_row, cam_off, cam_R):
+    """The 23-number canonical observation (see :meth:`Robot.canonical_obs`) from the link frames
+    (positions ``P``, rotations ``R``) read this step; ``ee_rows[k] < 0`` marks a missing arm."""
+    out = np.zeros(23)
+    tp = P[torso_row]
+    tRT = _mm(R[torso_row], R_fix).T.copy()
+    for k in range(2):
+        e = ee_rows[k]
+        if e < 0:
+            continue
+        pw = P[e] + _mv(R[e], tcp[k])
+        out[8 * k: 8 * k + 3] = _mv(tRT, pw - tp)
+        out[8 * k + 3: 8 * k + 7] = _mat_to_quat(_mm(tRT, _mm(R[e], R_tcp[k])))
+        out[8 * k + 7] = grips[k]
+    cp = P[cam_row] + _mv(R[cam_row], cam_off)
+    out[16:19] = _mv(tRT, cp - tp)
+    out[19:23] = _mat_to_quat(_mm(tRT, _mm(R[cam_row], cam_R)))
+    return out
