@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any, Callable
 
 import gymnasium as gym
@@ -12,6 +13,7 @@ from humanoid_ground.errors import HGroundError
 from humanoid_ground.robots import get_card, load_asset
 from humanoid_ground.robots._pybullet import p
 
+from . import kernels
 from .camera import Camera
 from .grasp import GraspManager
 from .robot import SIDES, Robot
@@ -26,6 +28,7 @@ OBS_MODES = ("state", "rgb", "rgbd")
 #: canonical action scaling per control step (50 Hz): 1.5 cm, 0.08 rad, head 0.06 rad
 MAX_DPOS, MAX_DROT, MAX_DHEAD = 0.015, 0.08, 0.06
 CANONICAL_ACTION_DIM = 16
+_DELTA_SCALE = np.array([MAX_DPOS] * 3 + [MAX_DROT] * 3)
 #: physics health limits
 MAX_JOINT_OVERSHOOT = 0.5  # rad past a limit
 MAX_SPEED = 50.0  # m/s or rad/s anywhere
@@ -76,6 +79,7 @@ class HumanoidEnv(gym.Env):
         self.observation_space = self._make_observation_space()
         self._physics_error: str | None = None
         self._needs_rebuild = False
+        self._health_limits: tuple[np.ndarray, np.ndarray] | None = None
 
     # --- construction ---------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -170,13 +174,11 @@ class HumanoidEnv(gym.Env):
     def _apply_action(self, a: np.ndarray) -> None:
         r = self.robot
         if self.control == "ee_delta":
+            cmd = a[:14].reshape(2, 7)
+            r.ee_delta_arms(cmd[:, :6] * _DELTA_SCALE, (cmd[:, :6] != 0).any(axis=1))
             for k, side in enumerate(SIDES):
-                if side not in r.arms:
-                    continue
-                seg = a[7 * k: 7 * k + 7]
-                if np.any(seg[:6] != 0):
-                    r.ee_delta(side, seg[:3] * MAX_DPOS, seg[3:6] * MAX_DROT)
-                r.set_grip(side, 1.0 if seg[6] > 0 else 0.0)
+                if side in r.arms:
+                    r.set_grip(side, 1.0 if cmd[k, 6] > 0 else 0.0)
             r.head_delta(a[14] * MAX_DHEAD, a[15] * MAX_DHEAD)
         else:
             b = r.body
@@ -188,9 +190,10 @@ class HumanoidEnv(gym.Env):
     # --- observation / info --------------------------------------------------------------------------------
     def _obs(self, safe: bool = False) -> dict:
         r = self.robot
-        proprio = np.concatenate([r.q, r.qd, r.base_pos, r.base_orn, r.base_vel, r.base_ang])
-        o = {"proprio": proprio, "canonical": r.canonical_obs(), "task": self.task.observation()}
-        o = {k: np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32) if safe else v.astype(np.float32) for k, v in o.items()}
+        o = {"proprio": np.concatenate([r.q, r.qd, r.base_pos, r.base_orn, r.base_vel, r.base_ang], dtype=np.float32),
+             "canonical": r.canonical_obs().astype(np.float32), "task": np.asarray(self.task.observation(), dtype=np.float32)}
+        if safe:  # after a blow-up: finite numbers (values beyond float32 became inf above)
+            o = {k: np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0) for k, v in o.items()}
         if self.camera is not None:
             pos, R = r.camera_pose()
             rgb, depth = self.camera.render(pos, R, depth=self.obs_mode == "rgbd")
@@ -216,23 +219,26 @@ class HumanoidEnv(gym.Env):
         }
 
     def _health(self) -> str | None:
-        r = self.robot
-        if not np.isfinite(r.q.sum() + r.qd.sum() + r.base_pos.sum()):  # a NaN or inf anywhere propagates
+        r, b = self.robot, self.robot.body
+        if self._health_limits is None:
+            self._health_limits = (b.lower - MAX_JOINT_OVERSHOOT, b.upper + MAX_JOINT_OVERSHOOT)
+        code, k = kernels.robot_health(r.q, r.qd, r.base_pos, r.base_vel, *self._health_limits, 10 * MAX_SPEED, MAX_SPEED)
+        if code == 1:
             return "NaN in the robot state"
-        b = r.body
-        if ((r.q < b.lower - MAX_JOINT_OVERSHOOT) | (r.q > b.upper + MAX_JOINT_OVERSHOOT)).any():
-            over = np.maximum(b.lower - r.q, r.q - b.upper)
-            k = int(np.argmax(over))
-            return f"joint '{b.joint_names[k]}' is {over[k]:.2f} rad past its limit"
-        if np.abs(r.qd).max() > 10 * MAX_SPEED or r.base_vel @ r.base_vel > MAX_SPEED ** 2:
+        if code == 2:
+            over = max(b.lower[k] - r.q[k], r.q[k] - b.upper[k])
+            return f"joint '{b.joint_names[k]}' is {over:.2f} rad past its limit"
+        if code == 3:
             return "robot speed beyond physical bounds"
         for body in self.task.dynamic_bodies:
             pos, _ = self.sim.pose(body)
             lin, _ = self.sim.velocity(body)
-            if not np.all(np.isfinite(pos)) or abs(pos[0]) > WORLD_BOUND or abs(pos[1]) > WORLD_BOUND or pos[2] < -1.0 or pos[2] > WORLD_BOUND:
+            x, y, z = pos.tolist()
+            if not math.isfinite(x + y + z) or abs(x) > WORLD_BOUND or abs(y) > WORLD_BOUND or z < -1.0 or z > WORLD_BOUND:
                 return f"object {body} left the world (position {np.round(pos, 2).tolist()})"
-            if np.linalg.norm(lin) > MAX_SPEED:
-                return f"object {body} moves at {np.linalg.norm(lin):.0f} m/s: it would tunnel out of the world"
+            speed = math.sqrt(lin @ lin)
+            if not speed <= MAX_SPEED:
+                return f"object {body} moves at {speed:.0f} m/s: it would tunnel out of the world"
         return None
 
     # --- rendering -----------------------------------------------------------------------------------------

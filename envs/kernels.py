@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .rotations import _mat_to_quat
+from .rotations import _mat_to_quat, quats_to_mats
 
 
 @njit(cache=True)
@@ -143,10 +143,15 @@ def task_priority_ik(J, e_p, e_r, pos_damp2, rot_damp2):
 
 
 @njit(cache=True)
-def ik_step(Q, P, axes, prismatic, tcp, e_p, e_r, q, q_target, lo, hi, mid, half,
-            pos_damp2, rot_damp2, full_damp2, limit_gain, max_dq, max_lead):
-    """New joint targets for one arm moving its TCP by ``e_p`` / ``e_r`` (world frame) this step."""
+def ik_step(Q, P, axes, prismatic, tcp, e_p, e_r, q, q_target, lim, params):
+    """New joint targets for one arm moving its TCP by ``e_p`` / ``e_r`` (world frame) this step.
+
+    ``lim`` rows are (lower, upper, range centre, range half-width) per joint; ``params`` are (position
+    damping², rotation damping², full-task damping², limit gain, largest joint step, largest lead)."""
     n = q.shape[0]
+    pos_damp2, rot_damp2, full_damp2, limit_gain, max_dq, max_lead = (params[0], params[1], params[2], params[3],
+                                                                      params[4], params[5])
+    lo, hi = lim[:, 0], lim[:, 1]
     J = jacobian(Q, P, axes, prismatic, tcp)
     dq = task_priority_ik(J, e_p, e_r, pos_damp2, rot_damp2)
     if n >= 6:  # a redundant arm solves again without the joints its step pushes into a limit
@@ -170,7 +175,7 @@ def ik_step(Q, P, axes, prismatic, tcp, e_p, e_r, q, q_target, lo, hi, mid, half
     push = np.zeros(n)
     far = False
     for j in range(n):
-        u = (q[j] - mid[j]) / half[j]
+        u = (q[j] - lim[j, 2]) / lim[j, 3]
         if abs(u) > 0.7:
             push[j] = -limit_gain * u
             far = True
@@ -187,6 +192,28 @@ def ik_step(Q, P, axes, prismatic, tcp, e_p, e_r, q, q_target, lo, hi, mid, half
         t = min(max(q_target[j] + dq[j] * scale, q[j] - max_lead), q[j] + max_lead)
         out[j] = min(max(t, lo[j]), hi[j])
     return out
+
+
+@njit(cache=True)
+def ee_delta_arms(P, Q, R, torso_row, R_fix, cmd, active, q, q_target, n_joints, cols, rows, axes, prismatic, lim,
+                  ee_rows, tcp, params):
+    """Differential IK for both arms in one call: arm ``k`` (0 left, 1 right) with ``active[k]`` moves its
+    TCP by ``cmd[k, :3]`` and rotates it by ``cmd[k, 3:]`` (axis-angle), both in the canonical torso
+    frame; its joints' targets in ``q_target`` are updated in place. Per-arm tables are padded to the
+    longer arm (``n_joints[k]`` valid entries)."""
+    tR = _mm(R[torso_row], R_fix)
+    for k in range(2):
+        m = n_joints[k]
+        if m == 0 or not active[k]:
+            continue
+        c = cols[k, :m]
+        r = rows[k, :m]
+        e = ee_rows[k]
+        tcp_w = P[e] + _mv(R[e], tcp[k])
+        qt = ik_step(Q[r], P[r], axes[k, :m], prismatic[k, :m], tcp_w, _mv(tR, cmd[k, :3]), _mv(tR, cmd[k, 3:]),
+                     q[c], q_target[c], lim[k, :m], params)
+        for j in range(m):
+            q_target[c[j]] = qt[j]
 
 
 @njit(cache=True)
@@ -207,4 +234,40 @@ def canonical_obs(P, R, torso_row, R_fix, ee_rows, tcp, R_tcp, grips, cam_row, c
     cp = P[cam_row] + _mv(R[cam_row], cam_off)
     out[16:19] = _mv(tRT, cp - tp)
     out[19:23] = _mat_to_quat(_mm(tRT, _mm(R[cam_row], cam_R)))
+    return out
+
+
+@njit(cache=True)
+def robot_health(q, qd, base_pos, base_vel, lo, hi, max_joint_speed, max_speed):
+    """(code, joint): 0 healthy, 1 NaN/inf in the state, 2 joint ``joint`` outside [lo, hi] (limits with
+    their allowed overshoot), 3 a joint or the base faster than physically possible."""
+    s = 0.0
+    for j in range(q.shape[0]):
+        s += q[j] + qd[j]
+    for i in range(3):
+        s += base_pos[i] + base_vel[i]
+    if not np.isfinite(s):
+        return 1, -1
+    for j in range(q.shape[0]):
+        if q[j] < lo[j] or q[j] > hi[j]:
+            return 2, j
+    for j in range(q.shape[0]):
+        if abs(qd[j]) > max_joint_speed:
+            return 3, j
+    if base_vel[0] ** 2 + base_vel[1] ** 2 + base_vel[2] ** 2 > max_speed ** 2:
+        return 3, -1
+    return 0, -1
+
+
+@njit(cache=True)
+def part_features(pos, orn, target, tp, tR, tcp):
+    """Torso-frame features of a part being handled (see :meth:`Task.part_features`): its position and
+    xyzw orientation, the target's position, target − part, part − TCP (16 numbers)."""
+    out = np.empty(16)
+    tRT = tR.T.copy()
+    out[0:3] = _mv(tRT, pos - tp)
+    out[3:7] = _mat_to_quat(_mm(tRT, quats_to_mats(orn.reshape(1, 4))[0]))
+    out[7:10] = _mv(tRT, target - tp)
+    out[10:13] = _mv(tRT, target - pos)
+    out[13:16] = _mv(tRT, pos - tcp)
     return out

@@ -9,6 +9,7 @@ robot reports TCP poses and takes Δpose commands in the same frames.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from .kinematics import Kinematics
 from .rotations import quat_to_mat, quats_to_mats
 
 SIDES = ("left", "right")
+_first, _second = itemgetter(0), itemgetter(1)
 FIXED_BASE_CLEARANCE = 0.02
 
 
@@ -35,6 +37,7 @@ LIMIT_GAIN = 0.02
 IK_DAMPING = 0.05
 #: targets never run further than this ahead of the measured joints (anti wind-up, rad)
 MAX_LEAD = 0.35
+IK_PARAMS = np.array([IK_DAMPING ** 2, ROT_DAMPING ** 2, IK_DAMPING ** 2, LIMIT_GAIN, MAX_DQ, MAX_LEAD])
 
 
 @dataclass
@@ -79,6 +82,8 @@ class Robot:
         self.id = b.id
         self.n = b.dof
         self._q_index = b.q_index.tolist()
+        self._lower, self._upper = b.lower.tolist(), b.upper.tolist()
+        self._motor = b.motor_args()
         self._base_known = False
         self.col_of = {n: i for i, n in enumerate(b.joint_names)}
         self.kin = Kinematics(asset.urdf_path, self.col_of)
@@ -132,10 +137,11 @@ class Robot:
                                   rpy_to_matrix(a.wrist_camera.rpy), float(a.wrist_camera.fov))
                            for side, a in self.card.arms.items() if a.wrist_camera is not None}
         self.head_signs = self._calibrate_head()
+        self.refresh()  # with the arms known: the frame rows the IK tables index
+        self._ik = self._ik_tables()
         #: whether aiming the camera moves the arms (a camera on the torso aimed by a waist joint: H1, G1)
         head_joints = {j for j in ((hj.yaw, hj.pitch) if hj else ()) if j}
         self.camera_moves_arms = any(j.name in head_joints for arm in self.arms.values() for j in arm.chain)
-        self.refresh()
 
     def body_R(self) -> np.ndarray:
         """The canonical body frame (x forward, z up): the base's orientation (the canonical torso
@@ -197,8 +203,8 @@ class Robot:
     def refresh(self) -> None:
         """Read joints, base and the links the canonical interface needs, once."""
         st = p.getJointStates(self.id, self._q_index, physicsClientId=self.cid)
-        self.q = np.array([s[0] for s in st])
-        self.qd = np.array([s[1] for s in st])
+        self.q = np.fromiter(map(_first, st), float, self.n)
+        self.qd = np.fromiter(map(_second, st), float, self.n)
         if not (self.base_mode == "fixed" and self._base_known):  # a fixed base does not move between resets
             self.base_pos, self.base_orn = self.body.base_pose()
             vel, ang = p.getBaseVelocity(self.id, physicsClientId=self.cid)
@@ -221,14 +227,13 @@ class Robot:
             self._obs_tcp = np.array([arms[s].tcp_link if s in arms else np.zeros(3) for s in SIDES], dtype=float)
             self._obs_R_tcp = np.array([arms[s].R_tcp if s in arms else np.eye(3) for s in SIDES], dtype=float)
             self._wanted_arms = arms
-        P, Q = np.empty((0, 3)), np.empty((0, 4))
-        if self._wanted:
-            states = p.getLinkStates(self.id, self._wanted, computeForwardKinematics=1, physicsClientId=self.cid)
-            P = np.array([s[4] for s in states])
-            Q = np.array([s[5] for s in states])
+        states = p.getLinkStates(self.id, self._wanted, computeForwardKinematics=1, physicsClientId=self.cid) if self._wanted else ()
+        rows = [s[4] + s[5] for s in states]  # URDF link frame: position + xyzw quaternion
         if self._has_base:
-            P, Q = np.vstack([P, self.base_pos]), np.vstack([Q, self.base_orn])
-        self._P, self._Q, self._R = P, Q, quats_to_mats(Q)
+            rows.append(tuple(self.base_pos) + tuple(self.base_orn))
+        PQ = np.array(rows).reshape(-1, 7)
+        self._P, self._Q = PQ[:, :3], PQ[:, 3:]
+        self._R = quats_to_mats(self._Q)
 
     def arm_links(self, side: str) -> list[int]:
         """PyBullet links of one arm: its joints' links and its hand."""
@@ -289,7 +294,16 @@ class Robot:
         return kernels.jacobian(self._Q[rows], self._P[rows], arm.axes, arm.prismatic, self.tcp_world(side)[0])
 
     def ee_delta(self, side: str, dpos_torso: np.ndarray, drot_torso: np.ndarray) -> None:
-        """Differential IK: move the TCP by a Δposition and Δrotation (axis-angle) given in the torso frame.
+        """Differential IK: move one arm's TCP by a Δposition and Δrotation (axis-angle) given in the
+        torso frame (see :meth:`ee_delta_arms`)."""
+        cmd = np.zeros((2, 6))
+        k = SIDES.index(side)
+        cmd[k, :3], cmd[k, 3:] = dpos_torso, drot_torso
+        self.ee_delta_arms(cmd, np.array([k == 0, k == 1]))
+
+    def ee_delta_arms(self, cmd: np.ndarray, active: np.ndarray) -> None:
+        """Differential IK for both arms at once: arm ``k`` (0 left, 1 right) with ``active[k]`` moves its
+        TCP by ``cmd[k, :3]`` (m) and rotates it by ``cmd[k, 3:]`` (axis-angle), in the torso frame.
 
         Task-priority IK (compiled, see :mod:`.kernels`): the position is solved first (damped least
         squares); the rotation uses only the null space of the position task, so arms with fewer than
@@ -297,30 +311,41 @@ class Robot:
         kinematics allow; a redundant arm re-solves without a joint stuck at its limit; limit avoidance
         comes last, in the null space of the whole task.
         """
-        arm = self.arms[side]
-        rows = self._arm_rows[side]
-        tR = self.torso_pose()[1]
-        c = arm.cols
-        self.q_target[c] = kernels.ik_step(self._Q[rows], self._P[rows], arm.axes, arm.prismatic, self.tcp_world(side)[0],
-                                      tR @ dpos_torso, tR @ drot_torso, self.q[c], self.q_target[c], arm.lo, arm.hi,
-                                      arm.mid, arm.half, IK_DAMPING ** 2, ROT_DAMPING ** 2, IK_DAMPING ** 2,
-                                      LIMIT_GAIN, MAX_DQ, MAX_LEAD)
+        t = self._ik
+        kernels.ee_delta_arms(self._P, self._Q, self._R, self._row[self.torso_link], self.R_torso_fix, cmd, active,
+                              self.q, self.q_target, t["n"], t["cols"], t["rows"], t["axes"], t["prismatic"], t["lim"],
+                              self._obs_ee_rows, self._obs_tcp, IK_PARAMS)
+
+    def _ik_tables(self) -> dict:
+        """Per-arm constants of the compiled IK, padded to the longer arm (left, right)."""
+        m = max([len(a.cols) for a in self.arms.values()] + [1])
+        t = {"n": np.zeros(2, np.int64), "cols": np.zeros((2, m), np.int64), "rows": np.zeros((2, m), np.int64),
+             "axes": np.zeros((2, m, 3)), "prismatic": np.zeros((2, m), np.bool_), "lim": np.ones((2, m, 4))}
+        for k, side in enumerate(SIDES):
+            if side not in self.arms:
+                continue
+            a, n = self.arms[side], len(self.arms[side].cols)
+            t["n"][k] = n
+            t["cols"][k, :n], t["rows"][k, :n] = a.cols, self._arm_rows[side]
+            t["axes"][k, :n], t["prismatic"][k, :n] = a.axes, a.prismatic
+            t["lim"][k, :n] = np.stack([a.lo, a.hi, a.mid, a.half], axis=1)
+        return t
 
     def set_grip(self, side: str, g: float) -> None:
         """Grip command in [0, 1] (0 open, 1 closed); finger joints follow it."""
         arm = self.arms[side]
-        self.grip[side] = float(np.clip(g, 0.0, 1.0))
+        g = self.grip[side] = min(max(float(g), 0.0), 1.0)
         if len(arm.finger_cols):
-            self.q_target[arm.finger_cols] = arm.finger_open + self.grip[side] * (arm.finger_closed - arm.finger_open)
+            self.q_target[arm.finger_cols] = arm.finger_open + g * (arm.finger_closed - arm.finger_open)
 
     def head_delta(self, dyaw: float, dpitch: float) -> None:
         """Turn the camera: Δyaw > 0 left, Δpitch > 0 down (canonical, via the calibrated joint signs)."""
         for c, d, sg in zip(self.head_cols, (dyaw, dpitch), self.head_signs):
-            if c is not None:
-                self.q_target[c] = float(np.clip(self.q_target[c] + sg * d, self.body.lower[c], self.body.upper[c]))
+            if c is not None and d != 0.0:
+                self.q_target[c] = min(max(float(self.q_target[c]) + sg * d, self._lower[c]), self._upper[c])
 
     def apply_targets(self) -> None:
-        self.body.set_targets(self.q_target)
+        p.setJointMotorControlArray(self.id, targetPositions=self.q_target.tolist(), **self._motor)
 
     def reset(self, q: np.ndarray | None = None) -> None:
         q = self.body.default_q if q is None else q

@@ -1,6 +1,7 @@
 """The task interface every assembly and inspection task implements."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -80,7 +81,20 @@ class Task:
         held = self.env.grasp.held.get(side) == body
         if held:
             return 0.3
-        return -0.5 * min(float(np.linalg.norm(self.robot.tcp_world(side)[0] - self.sim.pose(body)[0])), 0.5)
+        d = self.robot.tcp_world(side)[0] - self.sim.pose(body)[0]
+        return -0.5 * min(math.sqrt(d @ d), 0.5)
+
+    def part_features(self, body: int, target: np.ndarray, side: str) -> np.ndarray:
+        """Observation features shared by the part-handling tasks, all in the torso frame (16 numbers): the
+        part's position and xyzw orientation, the target's position, target − part, part − TCP."""
+        from humanoid_ground.envs.kernels import part_features
+
+        pos, orn = self.sim.pose(body)
+        tp, tR = self.robot.torso_pose()
+        return part_features(pos, orn, np.asarray(target, dtype=float), tp, tR, self.robot.tcp_world(side)[0])
+
+    def holding(self, side: str, body: int) -> float:
+        return 1.0 if self.env.grasp.held.get(side) == body else 0.0
 
     # interface -----------------------------------------------------------------------------------------
     def reset(self, rng: np.random.Generator) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from humanoid_ground.envs.rotations import mat_to_quat, quat_to_mat
+from humanoid_ground.envs.rotations import quat_to_mat
 
 from .. import parts
 from ..base import Evaluation, Task, TaskParams
@@ -78,14 +78,10 @@ class PegInsert(Task):
         return -axis * self.L / 2 * np.sign(axis[2] or 1.0)
 
     def observation(self):
-        r = self.robot
-        tp, tR = r.torso_pose()
-        pos, orn, lateral, depth = self._geometry()
+        _, _, _, depth = self._geometry()
         hole = np.array([self.hole_xy[0], self.hole_xy[1], self.ws.bench_top + self.D])
-        tcp = r.tcp_world(self.side)[0]
-        return np.concatenate([tR.T @ (pos - tp), mat_to_quat(tR.T @ quat_to_mat(orn)), tR.T @ (hole - tp), tR.T @ (hole - pos),
-                               tR.T @ (pos - tcp), [float(self.env.grasp.held.get(self.side) == self.peg), depth / self.D,
-                                                    1.0 if self.side == "left" else -1.0]])
+        return np.concatenate([self.part_features(self.peg, hole, self.side),
+                               [self.holding(self.side, self.peg), depth / self.D, 1.0 if self.side == "left" else -1.0]])
 
     def evaluate(self):
         pos, _, lateral, depth = self._geometry()

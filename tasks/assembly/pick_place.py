@@ -5,11 +5,10 @@ released, and at rest.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-
-from humanoid_ground.envs.rotations import mat_to_quat
 
 from .. import parts
 from ..base import Evaluation, Task, TaskParams
@@ -67,23 +66,16 @@ class PickPlace(Task):
         return pos, orn, lin
 
     def observation(self):
-        r = self.robot
-        tp, tR = r.torso_pose()
-        pos, orn, _ = self._state()
-        from humanoid_ground.envs.rotations import quat_to_mat
-
         fix = np.array([self.fixture_xy[0], self.fixture_xy[1], self.ws.bench_top])
-        tcp = r.tcp_world(self.side)[0]
-        return np.concatenate([tR.T @ (pos - tp), mat_to_quat(tR.T @ quat_to_mat(orn)), tR.T @ (fix - tp),
-                               tR.T @ (fix - pos), tR.T @ (pos - tcp), [float(self.env.grasp.held.get(self.side) == self.part),
-                                                                          1.0 if self.side == "left" else -1.0]])
+        return np.concatenate([self.part_features(self.part, fix, self.side),
+                               [self.holding(self.side, self.part), 1.0 if self.side == "left" else -1.0]])
 
     def evaluate(self):
         pos, _, lin = self._state()
-        lateral = float(np.linalg.norm(pos[:2] - self.fixture_xy))
+        lateral = math.hypot(pos[0] - self.fixture_xy[0], pos[1] - self.fixture_xy[1])
         bottom = pos[2] - self.h_part / 2 - self.ws.bench_top
         held = any(b == self.part for b in self.env.grasp.held.values())
-        speed = float(np.linalg.norm(lin))
+        speed = math.sqrt(lin @ lin)
         inside = lateral <= self.params.clearance + 0.002 and bottom <= 0.01  # small tilts against the wall allowed
         ok = bool(inside and not held and speed < self.params.rest_speed)
         reward = self.approach_reward(self.side, self.part) - lateral - max(bottom, 0) + (2.0 if ok else 0)

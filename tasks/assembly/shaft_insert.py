@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from humanoid_ground.envs.rotations import mat_to_quat, quat_to_mat
-
 from .. import parts
 from ..base import Evaluation, Task, TaskParams
 from ..scripted import Servo, pick_and_place
@@ -77,15 +75,10 @@ class ShaftInsert(Task):
         return pos, orn, lateral, engaged
 
     def observation(self):
-        r = self.robot
-        tp, tR = r.torso_pose()
-        pos, orn, lateral, engaged = self._geometry()
+        _, _, _, engaged = self._geometry()
         shaft_top = np.array([self.shaft_xy[0], self.shaft_xy[1], self.ws.bench_top + self.H])
-        tcp = r.tcp_world(self.side)[0]
-        return np.concatenate([tR.T @ (pos - tp), mat_to_quat(tR.T @ quat_to_mat(orn)), tR.T @ (shaft_top - tp),
-                               tR.T @ (shaft_top - pos), tR.T @ (pos - tcp),
-                               [float(self.env.grasp.held.get(self.side) == self.gear), engaged / self.T,
-                                1.0 if self.side == "left" else -1.0]])
+        return np.concatenate([self.part_features(self.gear, shaft_top, self.side),
+                               [self.holding(self.side, self.gear), engaged / self.T, 1.0 if self.side == "left" else -1.0]])
 
     def evaluate(self):
         pos, _, lateral, engaged = self._geometry()
