@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .rotations import _mat_to_quat, quats_to_mats
+from .rotations import _mat_to_quat, _mat_to_rotvec, quats_to_mats
 
 
 @njit(cache=True)
@@ -271,3 +271,18 @@ def part_features(pos, orn, target, tp, tR, tcp):
     out[10:13] = _mv(tRT, target - pos)
     out[13:16] = _mv(tRT, pos - tcp)
     return out
+
+
+@njit(cache=True)
+def pose_target_features(tp, tR, pos, R, target_p, target_R):
+    """Torso-frame features of a TCP pose target: the target's position and xyzw orientation, the
+    position error and the rotation error (axis-angle) — 13 numbers — and the errors' sizes (m, rad)."""
+    out = np.empty(13)
+    tRT = tR.T.copy()
+    out[0:3] = _mv(tRT, target_p - tp)
+    out[3:7] = _mat_to_quat(_mm(tRT, target_R))
+    d = target_p - pos
+    out[7:10] = _mv(tRT, d)
+    rv = _mat_to_rotvec(_mm(target_R, R.T.copy()))
+    out[10:13] = _mv(tRT, rv)
+    return out, np.sqrt(d[0] ** 2 + d[1] ** 2 + d[2] ** 2), np.sqrt(rv[0] ** 2 + rv[1] ** 2 + rv[2] ** 2)

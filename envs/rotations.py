@@ -60,16 +60,25 @@ def mat_to_quat(R) -> np.ndarray:
     return _mat_to_quat(np.asarray(R, dtype=np.float64))
 
 
-def mat_to_rotvec(R: np.ndarray) -> np.ndarray:
-    c = np.clip((np.trace(R) - 1) / 2, -1.0, 1.0)
+@njit(cache=True)
+def _mat_to_rotvec(R):
+    c = min(max((R[0, 0] + R[1, 1] + R[2, 2] - 1) / 2, -1.0), 1.0)
     th = np.arccos(c)
     if th < 1e-9:
         return np.zeros(3)
-    if np.pi - th < 1e-6:  # 180°: axis from the symmetric part
-        w, V = np.linalg.eigh((R + np.eye(3)) / 2)
-        return V[:, -1] * th
-    return th / (2 * np.sin(th)) * np.array([R[2, 1] - R[1, 2], R[0, 2] - R[2, 0], R[1, 0] - R[0, 1]])
+    if np.pi - th < 1e-6:  # 180°: R = 2aaᵀ - I, the axis is the largest column of (R + I) / 2
+        i = 0
+        for j in range(1, 3):
+            if R[j, j] > R[i, i]:
+                i = j
+        a = np.empty(3)
+        for j in range(3):
+            a[j] = ((R[j, i] + (1.0 if j == i else 0.0)) / 2) / np.sqrt((R[i, i] + 1) / 2)
+        return a * th
+    k = th / (2 * np.sin(th))
+    return np.array([k * (R[2, 1] - R[1, 2]), k * (R[0, 2] - R[2, 0]), k * (R[1, 0] - R[0, 1])])
 
 
-def angle_between(R1: np.ndarray, R2: np.ndarray) -> float:
-    return float(np.linalg.norm(mat_to_rotvec(R1.T @ R2)))
+def mat_to_rotvec(R) -> np.ndarray:
+    """Rotation vector (axis × angle, angle in [0, π]) of a rotation matrix (compiled)."""
+    return _mat_to_rotvec(np.asarray(R, dtype=np.float64))

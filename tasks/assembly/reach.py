@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from humanoid_ground.envs.rotations import angle_between, mat_to_quat, mat_to_rotvec
+from humanoid_ground.envs.kernels import pose_target_features
 from humanoid_ground.robots._pybullet import p
 
 from ..base import Evaluation, Task, TaskParams
@@ -59,17 +59,19 @@ class Reach(Task):
         r.reset(q0)
         self.sim.set_pose(self.marker, self.target_p)
 
-    def errors(self) -> tuple[float, float]:
+    def _features(self):
+        tp, tR = self.robot.torso_pose()
         pos, R = self.robot.tcp_world(self.side)
-        return float(np.linalg.norm(pos - self.target_p)), float(np.degrees(angle_between(R, self.target_R)))
+        return pose_target_features(tp, tR, pos, R, self.target_p, self.target_R)
+
+    def errors(self) -> tuple[float, float]:
+        """TCP position error (m) and orientation error (degrees)."""
+        _, dp, dr = self._features()
+        return float(dp), float(np.degrees(dr))
 
     def observation(self):
-        r = self.robot
-        tp, tR = r.torso_pose()
-        pos, R = r.tcp_world(self.side)
         onehot = [1.0, 0.0] if self.side == "left" else [0.0, 1.0]
-        return np.concatenate([onehot, tR.T @ (self.target_p - tp), mat_to_quat(tR.T @ self.target_R),
-                               tR.T @ (self.target_p - pos), tR.T @ mat_to_rotvec(self.target_R @ R.T)])
+        return np.concatenate([onehot, self._features()[0]])
 
     def evaluate(self):
         dp, dr = self.errors()
