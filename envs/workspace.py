@@ -15,7 +15,7 @@ from humanoid_ground.robots._pybullet import p
 
 #: workspaces per (asset key, base mode): computing one takes seconds, so it is kept in memory and on disk
 _CACHE: dict[tuple, dict] = {}
-WORKSPACE_VERSION = "6"
+WORKSPACE_VERSION = "8"
 #: per (asset key, base mode, arm, heights): the cells where the arm also reaches those heights
 _REACH_MEMO: dict[tuple, np.ndarray] = {}
 
@@ -45,8 +45,8 @@ class Workspace:
     cells: dict[str, np.ndarray] = field(default_factory=dict)  # per arm: reachable (x, y) on the bench
     drop_cells: dict[str, np.ndarray] = field(default_factory=dict)  # per arm: reachable from above only (drop-offs)
 
-    #: grid of candidate placements around each hand (× scale), and the heights (above the bench,
-    #: × scale) at which the TCP must reach them: grasp height and lift height
+    #: grid of candidate placements around each hand (× scale, at least 0.6 like the parts), and the
+    #: heights (above the bench, × the same) at which the TCP must reach them: grasp and lift height
     GRID = np.arange(-0.20, 0.2001, 0.04)
     HEIGHTS = (0.07, 0.16)
 
@@ -72,12 +72,14 @@ class Workspace:
         hand_low = min([p.getAABB(robot.id, l, physicsClientId=robot.cid)[0][2] for arm in robot.arms.values()
                         for l in arm.hand_links] or [center[2]])
 
+        gap = 0.03 * min(1.0, scale / 0.6)  # bench to body: 3 cm, less for kid-size robots (OP3's arms reach 5 cm past its chest)
+
         def bench_front(top: float) -> float:
             """x of the body's front (arms excluded) at the bench's height, plus a gap."""
             fronts = [p.getAABB(robot.id, l, physicsClientId=robot.cid)[1][0]
                       for l in range(-1, p.getNumJoints(robot.id, physicsClientId=robot.cid))
                       if l not in arm_links and p.getAABB(robot.id, l, physicsClientId=robot.cid)[1][2] > top - 0.15]
-            return float(max(fronts or [tp[0]]) + 0.03)
+            return float(max(fronts or [tp[0]]) + gap)
 
         def make(top: float) -> "Workspace":
             x0 = max(bench_front(top), float(center[0] - 0.25 * scale))
@@ -135,23 +137,24 @@ class Workspace:
         T_base = _base_T(robot)
         lo, hi = robot.body.lower[arm.cols], robot.body.upper[arm.cols]
         s = self.scale
+        so = max(s, 0.6)  # parts do not shrink below 0.6 scale: neither do the grid, the heights, the clearances
         sg = 1.0 if side == "left" else -1.0
         x_min = self.bench_x[0] + 0.04 * s
         out, drop = [], []
         for dx in self.GRID:
             for dy in self.GRID:
-                xy = self.tcp[side][:2] + np.array([dx, dy]) * s
+                xy = self.tcp[side][:2] + np.array([dx, dy]) * so
                 if xy[0] < x_min or sg * (xy[1] - self.center[1]) < 0.06 * s:  # keep off the midline (other hand)
                     continue
-                if any(np.linalg.norm(xy - t[:2]) < 0.06 * s for t in self.tcp.values()) and \
-                        self.bench_top + 0.09 * s > self._hand_low:
+                if any(np.linalg.norm(xy - t[:2]) < 0.06 * so for t in self.tcp.values()) and \
+                        self.bench_top + 0.09 * so > self._hand_low:
                     continue  # a part here would touch a hand in the default pose
                 # reachable with a margin: a point 3 cm (× scale) further from the shoulder must be reachable too
                 away = xy - self.shoulder[side][:2]
                 away = away / max(np.linalg.norm(away), 1e-6) * 0.03 * s
                 reach = []
                 for h in self.HEIGHTS:
-                    reach.append(all(_ik_error(robot, arm, T_base, np.array([xy[0] + e[0], xy[1] + e[1], self.bench_top + h * s]),
+                    reach.append(all(_ik_error(robot, arm, T_base, np.array([xy[0] + e[0], xy[1] + e[1], self.bench_top + h * so]),
                                                lo, hi, mid_start=mid_start) <= 0.004 for e in (np.zeros(2), away)))
                 if all(reach):
                     out.append(xy)

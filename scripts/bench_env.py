@@ -38,7 +38,7 @@ def measure(task: str, robot: str, steps: int, obs: str = "state", control: str 
     body = u.robot.body
     motor = body.motor_args()
     rates_env, rates_raw = [], []
-    for _ in range(3):  # interleave the two measurements
+    for _ in range(5):  # interleave the two measurements
         env.reset(seed=0)
         t = time.perf_counter()
         for a in actions:

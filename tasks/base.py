@@ -64,6 +64,12 @@ class Task:
         pos = [(w.bench_x[0] + x1) / 2, (w.bench_y[0] + w.bench_y[1]) / 2, w.bench_top - 0.02]
         return self.sim.add_box(half, pos, rgba)
 
+    def spacing(self, *radii: float, at_least: float = 0.09) -> float:
+        """``min_dist`` for :meth:`Workspace.sample_cells` (× scale) that keeps parts of these footprint
+        radii (m) apart with 5 mm to spare: parts do not shrink below 0.6 scale, so on a small robot the
+        scaled default ``at_least`` would let them overlap."""
+        return max(at_least, (sum(radii) + 0.005) / self.ws.scale)
+
     def touches_robot(self, bodies) -> bool:
         """Whether any of these bodies overlaps (or nearly touches) the robot: used to re-draw a reset."""
         from humanoid_ground.robots._pybullet import p

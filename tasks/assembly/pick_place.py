@@ -52,7 +52,7 @@ class PickPlace(Task):
     def place(self, rng):
         p_, s = self.params, max(self.ws.scale, 0.6)
         self.side = self.arm_side(rng, p_.arm)
-        part_xy, fix_xy = self.ws.sample_cells(self.side, rng, 2, min_dist=0.09)
+        part_xy, fix_xy = self.ws.sample_cells(self.side, rng, 2, min_dist=self.spacing(self.r_part, self.r_pocket + 0.012))
         part_xy = part_xy + rng.uniform(-p_.spread, p_.spread, 2) * s
         fix_xy = fix_xy + rng.uniform(-p_.spread, p_.spread, 2) * s
         top = self.ws.bench_top
