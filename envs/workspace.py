@@ -15,7 +15,7 @@ from humanoid_ground.robots._pybullet import p
 
 #: workspaces per (asset key, base mode): computing one takes seconds, so it is kept in memory and on disk
 _CACHE: dict[tuple, dict] = {}
-WORKSPACE_VERSION = "8"
+WORKSPACE_VERSION = "9"
 #: per (asset key, base mode, arm, heights): the cells where the arm also reaches those heights
 _REACH_MEMO: dict[tuple, np.ndarray] = {}
 
@@ -151,7 +151,7 @@ class Workspace:
                     continue  # a part here would touch a hand in the default pose
                 # reachable with a margin: a point 3 cm (× scale) further from the shoulder must be reachable too
                 away = xy - self.shoulder[side][:2]
-                away = away / max(np.linalg.norm(away), 1e-6) * 0.03 * s
+                away = away / max(np.linalg.norm(away), 1e-6) * 0.03 * so
                 reach = []
                 for h in self.HEIGHTS:
                     reach.append(all(_ik_error(robot, arm, T_base, np.array([xy[0] + e[0], xy[1] + e[1], self.bench_top + h * so]),

@@ -268,3 +268,71 @@ def test_ik_redundant_arm_works_around_a_joint_at_its_limit(k, limit):
         moved, want = J[:3] @ dq, tR @ d
         assert np.dot(moved, want) >= 0.8 * np.dot(want, want)  # at least 80 % of the command, along it
     env.close()
+
+
+def _reference_ik_step(J, e_p, e_r, q, q_target, lo, hi):
+    """The IK step written plainly in numpy (projector formed explicitly): the compiled kernel must agree."""
+    from humanoid_ground.envs.robot import IK_DAMPING, LIMIT_GAIN, MAX_DQ, MAX_LEAD, ROT_DAMPING
+
+    def tp(J):
+        Jp, Jr = J[:3], J[3:]
+        Jp_pinv = Jp.T @ np.linalg.inv(Jp @ Jp.T + IK_DAMPING ** 2 * np.eye(3))
+        N = np.eye(J.shape[1]) - Jp_pinv @ Jp
+        dq = Jp_pinv @ e_p
+        JrN = Jr @ N
+        return dq + N @ JrN.T @ np.linalg.inv(JrN @ JrN.T + ROT_DAMPING ** 2 * np.eye(3)) @ (e_r - Jr @ dq)
+
+    dq = tp(J)
+    stuck = ((q + dq >= hi - 1e-3) & (dq > 0)) | ((q + dq <= lo + 1e-3) & (dq < 0))
+    if len(q) >= 6 and stuck.any():
+        dq = tp(np.where(stuck, 0.0, J))
+        dq[stuck] = 0.0
+    u = (q - (lo + hi) / 2) / ((hi - lo) / 2)
+    push = np.where(np.abs(u) > 0.7, -LIMIT_GAIN * u, 0.0)
+    if push.any():
+        dq = dq + push - J.T @ np.linalg.inv(J @ J.T + IK_DAMPING ** 2 * np.eye(6)) @ (J @ push)
+    dq *= min(1.0, MAX_DQ / np.abs(dq).max())
+    return np.clip(np.clip(q_target + dq, q - MAX_LEAD, q + MAX_LEAD), lo, hi)
+
+
+@pytest.mark.parametrize("robot", ["unitree_h1", "apptronik_apollo", "robotis_op3"])
+def test_compiled_ik_step_equals_plain_numpy(robot):
+    """The compiled IK (4-, 7- and 3-joint arms, joints near and at their limits) equals the textbook
+    numpy formulation to rounding."""
+    from humanoid_ground.envs import kernels
+    from humanoid_ground.envs.robot import IK_PARAMS
+
+    env = hg.make("reach", robot=robot)
+    env.reset(seed=0)
+    r = env.unwrapped.robot
+    rng = np.random.default_rng(3)
+    for trial in range(20):
+        side = "left" if trial % 2 else "right"
+        arm, c = r.arms[side], r.arms[side].cols
+        q = r.body.default_q.copy()
+        q[c] = rng.uniform(arm.lo, arm.hi)
+        if trial % 4 == 0:
+            q[c[trial % len(c)]] = arm.hi[trial % len(c)]
+        r.reset(q)
+        J = r.jacobian(side)
+        e_p, e_r = rng.normal(0, 0.01, 3), rng.normal(0, 0.05, 3)
+        qt = q[c] + rng.normal(0, 0.05, len(c))
+        rows = r._arm_rows[side]
+        got = kernels.ik_step(r._Q[rows], r._P[rows], arm.axes, arm.prismatic, r.tcp_world(side)[0], e_p, e_r, q[c], qt,
+                              np.stack([arm.lo, arm.hi, arm.mid, arm.half], axis=1), IK_PARAMS)
+        assert np.allclose(got, _reference_ik_step(J, e_p, e_r, q[c], qt, arm.lo, arm.hi), atol=1e-10)
+    env.close()
+
+
+def test_rotation_helpers_at_the_edges():
+    """Compiled rotation helpers: identity, a half turn (axis from the symmetric part), quaternion sign."""
+    from humanoid_ground.envs.rotations import mat_to_quat, mat_to_rotvec, quat_to_mat
+
+    assert np.allclose(mat_to_rotvec(np.eye(3)), 0.0)
+    a = np.array([1.0, 2.0, 2.0]) / 3.0
+    R_half = 2 * np.outer(a, a) - np.eye(3)  # 180° about a
+    v = mat_to_rotvec(R_half)
+    assert np.isclose(np.linalg.norm(v), np.pi) and np.isclose(abs(v @ a), np.pi)
+    q = np.array([0.3, -0.2, 0.5, -0.78])
+    q /= np.linalg.norm(q)
+    assert np.allclose(mat_to_quat(quat_to_mat(q)), -q)  # w ≥ 0

@@ -90,6 +90,7 @@ def test_inspect_needs_aiming_and_expert_aims(robot):
     ("defect_sort", "unitree_g1", [1]),  # the waist-aimed camera swept the hands through the parts
     ("defect_sort", "fourier_gr1t2", [3]),  # the forearm hid the part from the head camera
     ("shaft_insert", "fourier_gr1t2", [11]),  # the thin gear lay where the hand could not reach down
+    ("pick_place", "robotis_op3", [0, 6]),  # part laid inside the fixture; arm stuck on the wrong elbow branch
 ])
 def test_expert_regressions(task, robot, seeds):
     """Seeds the experts used to fail on; each failure had its own cause (see the comments)."""
