@@ -56,20 +56,6 @@ def _solve_spd(M, B):
 
 
 @njit(cache=True)
-def _damped_pinv(J, damp2):
-    """Jᵀ (J Jᵀ + λ² I)⁻¹ for a k×n J: the n×k damped pseudo-inverse."""
-    k, n = J.shape
-    M = np.empty((k, k))
-    for i in range(k):
-        for j in range(k):
-            s = 0.0
-            for t in range(n):
-                s += J[i, t] * J[j, t]
-            M[i, j] = s + (damp2 if i == j else 0.0)
-    return _solve_spd(M, J).T.copy()  # (JJᵀ+λ²I)⁻¹ J, transposed: M is symmetric
-
-
-@njit(cache=True)
 def _mv(A, x):
     m, n = A.shape
     y = np.zeros(m)
@@ -93,6 +79,15 @@ def _mm(A, B):
                 s += A[i, t] * B[t, j]
             C[i, j] = s
     return C
+
+
+@njit(cache=True)
+def _damped_pinv(J, damp2):
+    """Jᵀ (J Jᵀ + λ² I)⁻¹ for a k×n J: the n×k damped pseudo-inverse."""
+    M = _mm(J, J.T.copy())
+    for i in range(M.shape[0]):
+        M[i, i] += damp2
+    return _solve_spd(M, J).T.copy()  # (JJᵀ+λ²I)⁻¹ J, transposed: M is symmetric
 
 
 @njit(cache=True)
