@@ -2,10 +2,11 @@
 
 Both are measured side by side in one run, on the env's own client (same robot, same scene, the same
 motion: the raw loop replays the joint targets the env commanded), so the ratio is robust to a shared,
-noisy machine. The arms move at random with open hands (a hand closing on a part would attach it:
+noisy machine: the timed runs come in back-to-back pairs (env, bare loop) and the ratio is the
+median over pairs, with its interquartile range. The arms move at random with open hands (a hand closing on a part would attach it:
 task physics the bare loop cannot replay). Goal: ratio ≥ 0.9.
 
-Usage: python scripts/bench_env.py [--steps 300] [--robots unitree_h1,unitree_g1,fourier_gr1t2] [--tasks reach,pick_place]
+Usage: python scripts/bench_env.py [--steps 200] [--pairs 9] [--robots unitree_h1,unitree_g1,fourier_gr1t2] [--tasks reach,pick_place]
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import humanoid_ground as hg
 from humanoid_ground.robots._pybullet import p
 
 
-def measure(task: str, robot: str, steps: int, obs: str = "state", control: str = "ee_delta") -> dict:
+def measure(task: str, robot: str, steps: int, obs: str = "state", control: str = "ee_delta", pairs: int = 9) -> dict:
     """env.step rate, and the rate of a bare PyBullet loop that drives the same robot through the same
     motion (the joint targets the env commanded, replayed with one motor call and the substeps per
     control step): the ratio is the share of time left to physics, the env's own overhead removed."""
@@ -37,42 +38,57 @@ def measure(task: str, robot: str, steps: int, obs: str = "state", control: str 
         targets.append(u.robot.q_target.tolist())
     body = u.robot.body
     motor = body.motor_args()
-    rates_env, rates_raw = [], []
-    for _ in range(5):  # interleave the two measurements
+
+    def run_env() -> float:
         env.reset(seed=0)
         t = time.perf_counter()
         for a in actions:
             env.step(a)
-        rates_env.append(steps / (time.perf_counter() - t))
+        return time.perf_counter() - t
+
+    def run_raw() -> float:
         env.reset(seed=0)
         t = time.perf_counter()
         for q in targets:
             p.setJointMotorControlArray(body.id, targetPositions=q, **motor)
             for _ in range(sub):
                 p.stepSimulation(physicsClientId=u.cid)
-        rates_raw.append(steps / (time.perf_counter() - t))
+        return time.perf_counter() - t
+
+    # paired measurements, back to back and in alternating order, so a burst of load on the shared
+    # machine hits both halves of a pair; the median pair ratio ignores the pairs a burst split
+    t_env, t_raw = [], []
+    for k in range(pairs):
+        if k % 2:
+            t_raw.append(run_raw())
+            t_env.append(run_env())
+        else:
+            t_env.append(run_env())
+            t_raw.append(run_raw())
     env.close()
-    env_rate, raw_rate = max(rates_env), max(rates_raw)
-    return {"task": task, "robot": robot, "obs": obs, "control": control, "env_steps_per_s": env_rate,
-            "raw_per_substeps": raw_rate, "ratio": env_rate / raw_rate}
+    t_env, t_raw = np.array(t_env), np.array(t_raw)
+    return {"task": task, "robot": robot, "obs": obs, "control": control, "env_steps_per_s": steps / np.median(t_env),
+            "raw_per_substeps": steps / np.median(t_raw), "ratio": float(np.median(t_raw / t_env)),
+            "ratio_iqr": tuple(np.percentile(t_raw / t_env, [25, 75]).round(2))}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--steps", type=int, default=200, help="control steps per timed run")
+    ap.add_argument("--pairs", type=int, default=9, help="paired (env, bare loop) runs per configuration")
     ap.add_argument("--robots", default="unitree_h1,unitree_g1,fourier_gr1t2,apptronik_apollo")
     ap.add_argument("--tasks", default="reach,pick_place")
     ap.add_argument("--camera", action="store_true", help="also measure obs='rgb' (96x96 head camera)")
     ap.add_argument("--controls", default="ee_delta,joint_pos", help="control modes to measure")
     args = ap.parse_args()
-    print(f"{'task':12} {'robot':18} {'obs':6} {'control':10} {'env steps/s':>12} {'raw/substeps':>13} {'ratio':>6}")
+    print(f"{'task':12} {'robot':18} {'obs':6} {'control':10} {'env steps/s':>12} {'raw/substeps':>13} {'ratio':>6} {'ratio IQR':>12}")
     for task in args.tasks.split(","):
         for robot in args.robots.split(","):
             for obs in (["state", "rgb"] if args.camera else ["state"]):
                 for control in args.controls.split(","):
-                    r = measure(task, robot, args.steps, obs, control)
+                    r = measure(task, robot, args.steps, obs, control, args.pairs)
                     print(f"{r['task']:12} {r['robot']:18} {r['obs']:6} {r['control']:10} {r['env_steps_per_s']:12.1f} "
-                          f"{r['raw_per_substeps']:13.1f} {r['ratio']:6.2f}", flush=True)
+                          f"{r['raw_per_substeps']:13.1f} {r['ratio']:6.2f} {r['ratio_iqr'][0]:5.2f}–{r['ratio_iqr'][1]:.2f}", flush=True)
 
 
 if __name__ == "__main__":
