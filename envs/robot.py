@@ -83,7 +83,6 @@ class Robot:
         self.n = b.dof
         self._q_index = b.q_index.tolist()
         self._lower, self._upper = b.lower.tolist(), b.upper.tolist()
-        self._motor = b.motor_args()
         self._base_known = False
         self.col_of = {n: i for i, n in enumerate(b.joint_names)}
         self.kin = Kinematics(asset.urdf_path, self.col_of)
@@ -345,7 +344,7 @@ class Robot:
                 self.q_target[c] = min(max(float(self.q_target[c]) + sg * d, self._lower[c]), self._upper[c])
 
     def apply_targets(self) -> None:
-        p.setJointMotorControlArray(self.id, targetPositions=self.q_target.tolist(), **self._motor)
+        self.body.set_targets(self.q_target)
 
     def reset(self, q: np.ndarray | None = None) -> None:
         q = self.body.default_q if q is None else q
