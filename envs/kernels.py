@@ -91,17 +91,16 @@ def _damped_pinv(J, damp2):
 
 
 @njit(cache=True)
-def jacobian(Q, P, axes, prismatic, tcp):
-    """6×n world Jacobian of the point ``tcp`` over n joints whose links have world orientations ``Q``
-    (quaternions xyzw, n×4) and origins ``P`` (n×3); ``axes`` are the joint axes in their link frames."""
-    n = Q.shape[0]
+def jacobian(R, P, axes, prismatic, tcp):
+    """6×n world Jacobian of the point ``tcp`` over n joints whose links have world rotations ``R``
+    (n×3×3) and origins ``P`` (n×3); ``axes`` are the joint axes in their link frames."""
+    n = R.shape[0]
     J = np.empty((6, n))
     for i in range(n):
-        x, y, z, w = Q[i, 0], Q[i, 1], Q[i, 2], Q[i, 3]
         u, v, s = axes[i, 0], axes[i, 1], axes[i, 2]
-        a0 = (1 - 2 * (y * y + z * z)) * u + 2 * (x * y - z * w) * v + 2 * (x * z + y * w) * s
-        a1 = 2 * (x * y + z * w) * u + (1 - 2 * (x * x + z * z)) * v + 2 * (y * z - x * w) * s
-        a2 = 2 * (x * z - y * w) * u + 2 * (y * z + x * w) * v + (1 - 2 * (x * x + y * y)) * s
+        a0 = R[i, 0, 0] * u + R[i, 0, 1] * v + R[i, 0, 2] * s
+        a1 = R[i, 1, 0] * u + R[i, 1, 1] * v + R[i, 1, 2] * s
+        a2 = R[i, 2, 0] * u + R[i, 2, 1] * v + R[i, 2, 2] * s
         if prismatic[i]:
             J[0, i], J[1, i], J[2, i] = a0, a1, a2
             J[3, i] = J[4, i] = J[5, i] = 0.0
@@ -138,7 +137,7 @@ def task_priority_ik(J, e_p, e_r, pos_damp2, rot_damp2):
 
 
 @njit(cache=True)
-def ik_step(Q, P, axes, prismatic, tcp, e_p, e_r, q, q_target, lim, params):
+def ik_step(R, P, axes, prismatic, tcp, e_p, e_r, q, q_target, lim, params):
     """New joint targets for one arm moving its TCP by ``e_p`` / ``e_r`` (world frame) this step.
 
     ``lim`` rows are (lower, upper, range centre, range half-width) per joint; ``params`` are (position
@@ -147,7 +146,7 @@ def ik_step(Q, P, axes, prismatic, tcp, e_p, e_r, q, q_target, lim, params):
     pos_damp2, rot_damp2, full_damp2, limit_gain, max_dq, max_lead = (params[0], params[1], params[2], params[3],
                                                                       params[4], params[5])
     lo, hi = lim[:, 0], lim[:, 1]
-    J = jacobian(Q, P, axes, prismatic, tcp)
+    J = jacobian(R, P, axes, prismatic, tcp)
     dq = task_priority_ik(J, e_p, e_r, pos_damp2, rot_damp2)
     if n >= 6:  # a redundant arm solves again without the joints its step pushes into a limit
         any_stuck = False
@@ -190,7 +189,7 @@ def ik_step(Q, P, axes, prismatic, tcp, e_p, e_r, q, q_target, lim, params):
 
 
 @njit(cache=True)
-def ee_delta_arms(P, Q, R, torso_row, R_fix, cmd, active, q, q_target, n_joints, cols, rows, axes, prismatic, lim,
+def ee_delta_arms(P, R, torso_row, R_fix, cmd, active, q, q_target, n_joints, cols, rows, axes, prismatic, lim,
                   ee_rows, tcp, params):
     """Differential IK for both arms in one call: arm ``k`` (0 left, 1 right) with ``active[k]`` moves its
     TCP by ``cmd[k, :3]`` and rotates it by ``cmd[k, 3:]`` (axis-angle), both in the canonical torso
@@ -205,7 +204,7 @@ def ee_delta_arms(P, Q, R, torso_row, R_fix, cmd, active, q, q_target, n_joints,
         r = rows[k, :m]
         e = ee_rows[k]
         tcp_w = P[e] + _mv(R[e], tcp[k])
-        qt = ik_step(Q[r], P[r], axes[k, :m], prismatic[k, :m], tcp_w, _mv(tR, cmd[k, :3]), _mv(tR, cmd[k, 3:]),
+        qt = ik_step(R[r], P[r], axes[k, :m], prismatic[k, :m], tcp_w, _mv(tR, cmd[k, :3]), _mv(tR, cmd[k, 3:]),
                      q[c], q_target[c], lim[k, :m], params)
         for j in range(m):
             q_target[c[j]] = qt[j]

@@ -211,7 +211,7 @@ class Robot:
             self._base_known = True
         # every frame the canonical interface and the IK need, in one batched query: torso, camera, the
         # ee links and each arm joint's link (a URDF joint's axis is fixed in its child link's frame);
-        # rows of _P / _Q / _R, the base (link -1) last when it is one of them
+        # rows of _P / _R, the base (link -1) last when it is one of them
         arms = getattr(self, "arms", {})
         if getattr(self, "_wanted_arms", None) is not arms:  # once the arms exist
             links = [self.torso_link, self.cam_link] + [a.ee_link for a in arms.values()]
@@ -231,8 +231,7 @@ class Robot:
         if self._has_base:
             rows.append(tuple(self.base_pos) + tuple(self.base_orn))
         PQ = np.array(rows).reshape(-1, 7)
-        self._P, self._Q = PQ[:, :3], PQ[:, 3:]
-        self._R = quats_to_mats(self._Q)
+        self._P, self._R = PQ[:, :3], quats_to_mats(PQ[:, 3:])
 
     def arm_links(self, side: str) -> list[int]:
         """PyBullet links of one arm: its joints' links and its hand."""
@@ -290,7 +289,7 @@ class Robot:
         :meth:`refresh` (no forward kinematics in Python on the hot path)."""
         arm = self.arms[side]
         rows = self._arm_rows[side]
-        return kernels.jacobian(self._Q[rows], self._P[rows], arm.axes, arm.prismatic, self.tcp_world(side)[0])
+        return kernels.jacobian(self._R[rows], self._P[rows], arm.axes, arm.prismatic, self.tcp_world(side)[0])
 
     def ee_delta(self, side: str, dpos_torso: np.ndarray, drot_torso: np.ndarray) -> None:
         """Differential IK: move one arm's TCP by a Δposition and Δrotation (axis-angle) given in the
@@ -311,7 +310,7 @@ class Robot:
         comes last, in the null space of the whole task.
         """
         t = self._ik
-        kernels.ee_delta_arms(self._P, self._Q, self._R, self._row[self.torso_link], self.R_torso_fix, cmd, active,
+        kernels.ee_delta_arms(self._P, self._R, self._row[self.torso_link], self.R_torso_fix, cmd, active,
                               self.q, self.q_target, t["n"], t["cols"], t["rows"], t["axes"], t["prismatic"], t["lim"],
                               self._obs_ee_rows, self._obs_tcp, IK_PARAMS)
 

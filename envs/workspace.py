@@ -149,7 +149,7 @@ class Workspace:
                 if any(np.linalg.norm(xy - t[:2]) < 0.06 * so for t in self.tcp.values()) and \
                         self.bench_top + 0.09 * so > self._hand_low:
                     continue  # a part here would touch a hand in the default pose
-                # reachable with a margin: a point 3 cm (× scale) further from the shoulder must be reachable too
+                # reachable with a margin: a point 3 cm (× object scale) further from the shoulder must be reachable too
                 away = xy - self.shoulder[side][:2]
                 away = away / max(np.linalg.norm(away), 1e-6) * 0.03 * so
                 reach = []

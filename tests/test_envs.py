@@ -318,7 +318,7 @@ def test_compiled_ik_step_equals_plain_numpy(robot):
         e_p, e_r = rng.normal(0, 0.01, 3), rng.normal(0, 0.05, 3)
         qt = q[c] + rng.normal(0, 0.05, len(c))
         rows = r._arm_rows[side]
-        got = kernels.ik_step(r._Q[rows], r._P[rows], arm.axes, arm.prismatic, r.tcp_world(side)[0], e_p, e_r, q[c], qt,
+        got = kernels.ik_step(r._R[rows], r._P[rows], arm.axes, arm.prismatic, r.tcp_world(side)[0], e_p, e_r, q[c], qt,
                               np.stack([arm.lo, arm.hi, arm.mid, arm.half], axis=1), IK_PARAMS)
         assert np.allclose(got, _reference_ik_step(J, e_p, e_r, q[c], qt, arm.lo, arm.hi), atol=1e-10)
     env.close()
