@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from humanoid_ground.envs.env import MAX_DPOS, MAX_DROT
+from humanoid_ground.envs.robot import MAX_DPOS, MAX_DROT
 from humanoid_ground.envs.rotations import mat_to_rotvec, quat_to_mat
 
 CAMERA_OBS = {"head": "rgb_head", "left_wrist": "rgb_left_wrist", "right_wrist": "rgb_right_wrist"}

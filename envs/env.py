@@ -16,7 +16,7 @@ from humanoid_ground.robots._pybullet import p
 from . import kernels
 from .camera import Camera
 from .grasp import GraspManager
-from .robot import SIDES, Robot
+from .robot import Robot
 from .sim import Sim, SimConfig
 from .workspace import Workspace
 
@@ -26,9 +26,7 @@ CONTROLS = ("ee_delta", "joint_pos")
 BASES = ("fixed", "floating")
 OBS_MODES = ("state", "rgb", "rgbd")
 #: canonical action scaling per control step (50 Hz): 1.5 cm, 0.08 rad, head 0.06 rad
-MAX_DPOS, MAX_DROT, MAX_DHEAD = 0.015, 0.08, 0.06
 CANONICAL_ACTION_DIM = 16
-_DELTA_SCALE = np.array([MAX_DPOS] * 3 + [MAX_DROT] * 3)
 #: physics health limits
 MAX_JOINT_OVERSHOOT = 0.5  # rad past a limit
 MAX_SPEED = 50.0  # m/s or rad/s anywhere
@@ -143,11 +141,13 @@ class HumanoidEnv(gym.Env):
         a = np.asarray(action, dtype=np.float64)
         if a.shape != self.action_space.shape:
             raise ValueError(f"action has shape {a.shape}, expected {self.action_space.shape} for control='{self.control}'")
-        bad = np.flatnonzero(~np.isfinite(a))
-        if bad.size:
+        r = self.robot
+        # one compiled call checks the action (NaN/inf: nothing applied), clips it to [-1, 1] and turns it
+        # into joint targets (IK, grips, head)
+        if not (r.canonical_action(a) if self.control == "ee_delta" else r.joint_action(a)):
+            bad = np.flatnonzero(~np.isfinite(a))
             raise ValueError(f"action contains NaN/inf at indices {bad.tolist()}; no physics step was taken")
-        a = np.clip(a, -1.0, 1.0)
-        self._apply_action(a)
+        r.apply_targets()
         self.sim.step()
         self.grasp.update()
         self.robot.refresh()
@@ -170,22 +170,6 @@ class HumanoidEnv(gym.Env):
             obs = self._obs(safe=True)
             return obs, 0.0, terminated, True, info
         return self._obs(), float(ev.reward), terminated, truncated, info
-
-    def _apply_action(self, a: np.ndarray) -> None:
-        r = self.robot
-        if self.control == "ee_delta":
-            cmd = a[:14].reshape(2, 7)
-            r.ee_delta_arms(cmd[:, :6] * _DELTA_SCALE, (cmd[:, :6] != 0).any(axis=1))
-            for k, side in enumerate(SIDES):
-                if side in r.arms:
-                    r.set_grip(side, 1.0 if cmd[k, 6] > 0 else 0.0)
-            r.head_delta(a[14] * MAX_DHEAD, a[15] * MAX_DHEAD)
-        else:
-            b = r.body
-            r.q_target = b.lower + (a[: r.n] + 1.0) * 0.5 * (b.upper - b.lower)
-            for k, side in enumerate(r.arms):
-                r.set_grip(side, 1.0 if a[r.n + k] > 0 else 0.0)
-        r.apply_targets()
 
     # --- observation / info --------------------------------------------------------------------------------
     def _obs(self, safe: bool = False) -> dict:

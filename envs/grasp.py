@@ -12,7 +12,7 @@ import numpy as np
 
 from humanoid_ground.robots._pybullet import p
 
-from .robot import Robot
+from .robot import SIDES, Robot
 from .rotations import mat_to_quat, quat_to_mat
 
 #: how close (m) a closing hand must be to a part to take it
@@ -43,7 +43,7 @@ class GraspManager:
         if self._pending:
             self._restore_collisions()
         for side, arm in r.arms.items():
-            closed = r.grip[side] >= 0.5
+            closed = r.grips[SIDES.index(side)] >= 0.5
             if not closed and self.held[side] is not None:
                 self._release(side)
             elif closed and self.held[side] is None:

@@ -38,6 +38,10 @@ IK_DAMPING = 0.05
 #: targets never run further than this ahead of the measured joints (anti wind-up, rad)
 MAX_LEAD = 0.35
 IK_PARAMS = np.array([IK_DAMPING ** 2, ROT_DAMPING ** 2, IK_DAMPING ** 2, LIMIT_GAIN, MAX_DQ, MAX_LEAD])
+#: canonical action scale: a full ±1 command moves a TCP this far (m), turns it this much (rad) and turns
+#: the head this much (rad) per control step
+MAX_DPOS, MAX_DROT, MAX_DHEAD = 0.015, 0.08, 0.06
+DELTA_SCALE = np.array([MAX_DPOS] * 3 + [MAX_DROT] * 3)
 
 
 @dataclass
@@ -130,7 +134,7 @@ class Robot:
                 arm.finger_open = np.array([v[0] for v in a.grasp.joints.values()])
                 arm.finger_closed = np.array([v[1] for v in a.grasp.joints.values()])
             self.arms[side] = arm
-        self.grip = {s: 0.0 for s in self.arms}
+        self.grips = np.zeros(2)  #: grip command per hand (left, right) in [0, 1]; see :attr:`grip`
         # wrist cameras where the card defines them: side -> (link, offset, rotation, fov)
         self.wrist_cams = {side: (b.link_index[a.wrist_camera.link], np.asarray(a.wrist_camera.xyz, dtype=float),
                                   rpy_to_matrix(a.wrist_camera.rpy), float(a.wrist_camera.fov))
@@ -138,6 +142,7 @@ class Robot:
         self.head_signs = self._calibrate_head()
         self.refresh()  # with the arms known: the frame rows the IK tables index
         self._ik = self._ik_tables()
+        self._hands = self._hand_tables()
         #: whether aiming the camera moves the arms (a camera on the torso aimed by a waist joint: H1, G1)
         head_joints = {j for j in ((hj.yaw, hj.pitch) if hj else ()) if j}
         self.camera_moves_arms = any(j.name in head_joints for arm in self.arms.values() for j in arm.chain)
@@ -279,9 +284,9 @@ class Robot:
         """Per arm (left, right): TCP position (3) + quaternion xyzw (4) in the torso frame + grip (1);
         then head camera position (3) + quaternion (4) in the torso frame. 23 numbers for every robot;
         a missing arm is zeros."""
-        grips = np.array([self.grip.get(s, 0.0) for s in SIDES])
         return kernels.canonical_obs(self._P, self._R, self._row[self.torso_link], self.R_torso_fix, self._obs_ee_rows,
-                                     self._obs_tcp, self._obs_R_tcp, grips, self._row[self.cam_link], self.cam_offset, self.cam_R)
+                                     self._obs_tcp, self._obs_R_tcp, self.grips, self._row[self.cam_link], self.cam_offset,
+                                     self.cam_R)
 
     # --- control -------------------------------------------------------------------------------------------
     def jacobian(self, side: str) -> np.ndarray:
@@ -309,16 +314,38 @@ class Robot:
         kinematics allow; a redundant arm re-solves without a joint stuck at its limit; limit avoidance
         comes last, in the null space of the whole task.
         """
+        kernels.ee_delta_arms(self._P, self._R, self._row[self.torso_link], self.R_torso_fix,
+                              np.asarray(cmd, dtype=float), np.asarray(active, dtype=float), self.q, self.q_target,
+                              *self._ik_args())
+
+    def _ik_args(self) -> tuple:
         t = self._ik
-        kernels.ee_delta_arms(self._P, self._R, self._row[self.torso_link], self.R_torso_fix, cmd, active,
-                              self.q, self.q_target, t["n"], t["cols"], t["rows"], t["axes"], t["prismatic"], t["lim"],
-                              self._obs_ee_rows, self._obs_tcp, IK_PARAMS)
+        return (t["n"], t["cols"], t["rows"], t["axes"], t["prismatic"], t["lim"], self._obs_ee_rows, self._obs_tcp,
+                IK_PARAMS, t["scratch"])
+
+    def canonical_action(self, a: np.ndarray) -> bool:
+        """Apply one canonical ``ee_delta`` action (float64, 16 numbers; clipped to [-1, 1]) to the joint
+        targets: per arm Δxyz, Δaxis-angle (torso frame, scaled by :data:`DELTA_SCALE`), grip; head Δyaw,
+        Δpitch. One compiled call; False (nothing changed) when the action holds a NaN/inf."""
+        h = self._hands
+        return kernels.canonical_action(a, DELTA_SCALE, MAX_DHEAD, self._P, self._R, self._row[self.torso_link],
+                                        self.R_torso_fix, self.q, self.q_target, *self._ik_args(), self.grips,
+                                        h["n"], h["cols"], h["open"], h["closed"], h["head_cols"], h["head_signs"],
+                                        h["head_lo"], h["head_hi"])
+
+    def joint_action(self, a: np.ndarray) -> bool:
+        """Apply one native ``joint_pos`` action (float64: joint targets in [-1, 1] over the limits, then
+        one grip per arm in card order). False (nothing changed) when the action holds a NaN/inf."""
+        h, b = self._hands, self.body
+        return kernels.joint_action(a, b.lower, b.upper, self.q_target, h["slots"], self.grips, h["n"], h["cols"],
+                                    h["open"], h["closed"])
 
     def _ik_tables(self) -> dict:
         """Per-arm constants of the compiled IK, padded to the longer arm (left, right)."""
         m = max([len(a.cols) for a in self.arms.values()] + [1])
         t = {"n": np.zeros(2, np.int64), "cols": np.zeros((2, m), np.int64), "rows": np.zeros((2, m), np.int64),
-             "axes": np.zeros((2, m, 3)), "prismatic": np.zeros((2, m), np.bool_), "lim": np.ones((2, m, 4))}
+             "axes": np.zeros((2, m, 3)), "prismatic": np.zeros((2, m), np.bool_), "lim": np.ones((2, m, 4)),
+             "scratch": kernels.ik_scratch(m)}
         for k, side in enumerate(SIDES):
             if side not in self.arms:
                 continue
@@ -329,18 +356,33 @@ class Robot:
             t["lim"][k, :n] = np.stack([a.lo, a.hi, a.mid, a.half], axis=1)
         return t
 
+    @property
+    def grip(self) -> dict[str, float]:
+        """Grip command per arm (0 open, 1 closed)."""
+        return {s: float(self.grips[k]) for k, s in enumerate(SIDES) if s in self.arms}
+
     def set_grip(self, side: str, g: float) -> None:
         """Grip command in [0, 1] (0 open, 1 closed); finger joints follow it."""
-        arm = self.arms[side]
-        g = self.grip[side] = min(max(float(g), 0.0), 1.0)
-        if len(arm.finger_cols):
-            self.q_target[arm.finger_cols] = arm.finger_open + g * (arm.finger_closed - arm.finger_open)
+        h = self._hands
+        kernels.set_grip(SIDES.index(side), min(max(float(g), 0.0), 1.0), self.grips, self.q_target, h["n"], h["cols"],
+                         h["open"], h["closed"])
 
-    def head_delta(self, dyaw: float, dpitch: float) -> None:
-        """Turn the camera: Δyaw > 0 left, Δpitch > 0 down (canonical, via the calibrated joint signs)."""
-        for c, d, sg in zip(self.head_cols, (dyaw, dpitch), self.head_signs):
-            if c is not None and d != 0.0:
-                self.q_target[c] = min(max(float(self.q_target[c]) + sg * d, self._lower[c]), self._upper[c])
+    def _hand_tables(self) -> dict:
+        """Constants of the compiled action kernels: finger joints per hand (padded, left/right), the
+        hands' slots in card order (``joint_pos`` grips), the head joints (column −1: none)."""
+        m = max([len(a.finger_cols) for a in self.arms.values()] + [1])
+        t = {"n": np.zeros(2, np.int64), "cols": np.zeros((2, m), np.int64), "open": np.zeros((2, m)),
+             "closed": np.zeros((2, m)), "slots": np.array([SIDES.index(s) for s in self.arms], dtype=np.int64)}
+        for k, side in enumerate(SIDES):
+            a = self.arms.get(side)
+            if a is not None and len(a.finger_cols):
+                n = len(a.finger_cols)
+                t["n"][k], t["cols"][k, :n], t["open"][k, :n], t["closed"][k, :n] = n, a.finger_cols, a.finger_open, a.finger_closed
+        t["head_cols"] = np.array([-1 if c is None else c for c in self.head_cols], dtype=np.int64)
+        t["head_signs"] = np.asarray(self.head_signs, dtype=float)
+        t["head_lo"] = np.array([0.0 if c is None else self._lower[c] for c in self.head_cols])
+        t["head_hi"] = np.array([0.0 if c is None else self._upper[c] for c in self.head_cols])
+        return t
 
     def apply_targets(self) -> None:
         self.body.set_targets(self.q_target)
