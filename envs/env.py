@@ -13,10 +13,9 @@ from humanoid_ground.errors import HGroundError
 from humanoid_ground.robots import get_card, load_asset
 from humanoid_ground.robots._pybullet import p
 
-from . import kernels
 from .camera import Camera
 from .grasp import GraspManager
-from .robot import Robot
+from .robot import MAX_SPEED, Robot
 from .sim import Sim, SimConfig
 from .workspace import Workspace
 
@@ -25,12 +24,10 @@ log = logging.getLogger("humanoid_ground.envs")
 CONTROLS = ("ee_delta", "joint_pos")
 BASES = ("fixed", "floating")
 OBS_MODES = ("state", "rgb", "rgbd")
-#: canonical action scaling per control step (50 Hz): 1.5 cm, 0.08 rad, head 0.06 rad
+#: canonical action: per arm Δxyz, Δaxis-angle, grip; head Δyaw, Δpitch (scale: robot.MAX_DPOS, MAX_DROT, MAX_DHEAD)
 CANONICAL_ACTION_DIM = 16
-#: physics health limits
-MAX_JOINT_OVERSHOOT = 0.5  # rad past a limit
-MAX_SPEED = 50.0  # m/s or rad/s anywhere
-WORLD_BOUND = 20.0  # m
+#: physics health: an object this far out (m) left the world (robot limits: robot.MAX_JOINT_OVERSHOOT, MAX_SPEED)
+WORLD_BOUND = 20.0
 
 
 def _check_choice(kind: str, value: str, choices: tuple[str, ...]) -> None:
@@ -77,7 +74,6 @@ class HumanoidEnv(gym.Env):
         self.observation_space = self._make_observation_space()
         self._physics_error: str | None = None
         self._needs_rebuild = False
-        self._health_limits: tuple[np.ndarray, np.ndarray] | None = None
 
     # --- construction ---------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -174,8 +170,7 @@ class HumanoidEnv(gym.Env):
     # --- observation / info --------------------------------------------------------------------------------
     def _obs(self, safe: bool = False) -> dict:
         r = self.robot
-        o = {"proprio": np.concatenate([r.q, r.qd, r.base_pos, r.base_orn, r.base_vel, r.base_ang], dtype=np.float32),
-             "canonical": r.canonical_obs().astype(np.float32), "task": np.asarray(self.task.observation(), dtype=np.float32)}
+        o = {"proprio": r.proprio_obs, "canonical": r.canonical_obs, "task": np.asarray(self.task.observation(), dtype=np.float32)}
         if safe:  # after a blow-up: finite numbers (values beyond float32 became inf above)
             o = {k: np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0) for k, v in o.items()}
         if self.camera is not None:
@@ -204,9 +199,7 @@ class HumanoidEnv(gym.Env):
 
     def _health(self) -> str | None:
         r, b = self.robot, self.robot.body
-        if self._health_limits is None:
-            self._health_limits = (b.lower - MAX_JOINT_OVERSHOOT, b.upper + MAX_JOINT_OVERSHOOT)
-        code, k = kernels.robot_health(r.q, r.qd, r.base_pos, r.base_vel, *self._health_limits, 10 * MAX_SPEED, MAX_SPEED)
+        code, k = r.health
         if code == 1:
             return "NaN in the robot state"
         if code == 2:

@@ -424,6 +424,30 @@ def robot_health(q, qd, base_pos, base_vel, lo, hi, max_joint_speed, max_speed):
 
 
 @njit(cache=True)
+def robot_state(PQ, q, qd, base_pos, base_orn, base_vel, base_ang, torso_row, R_fix, ee_rows, tcp, R_tcp, grips, cam_row,
+                cam_off, cam_R, lo, hi, max_joint_speed, max_speed):
+    """Everything the env derives from one step's state reads, in one call: the link frames' rotations
+    (from the xyzw quaternions in ``PQ[:, 3:]``), the float32 proprioceptive and canonical observations
+    and the robot's physics health (:func:`robot_health`)."""
+    R = quats_to_mats(PQ[:, 3:])
+    n = q.shape[0]
+    proprio = np.empty(2 * n + 13, dtype=np.float32)
+    for j in range(n):
+        proprio[j] = q[j]
+        proprio[n + j] = qd[j]
+    for i in range(3):
+        proprio[2 * n + i] = base_pos[i]
+        proprio[2 * n + 7 + i] = base_vel[i]
+        proprio[2 * n + 10 + i] = base_ang[i]
+    for i in range(4):
+        proprio[2 * n + 3 + i] = base_orn[i]
+    canonical = canonical_obs(PQ[:, :3], R, torso_row, R_fix, ee_rows, tcp, R_tcp, grips, cam_row, cam_off,
+                              cam_R).astype(np.float32)
+    code, joint = robot_health(q, qd, base_pos, base_vel, lo, hi, max_joint_speed, max_speed)
+    return R, proprio, canonical, code, joint
+
+
+@njit(cache=True)
 def part_features(pos, orn, target, tp, tR, tcp):
     """Torso-frame features of a part being handled (see :meth:`Task.part_features`): its position and
     xyzw orientation, the target's position, target − part, part − TCP (16 numbers)."""

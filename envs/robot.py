@@ -21,7 +21,7 @@ from humanoid_ground.robots.geometry import rpy_to_matrix
 
 from . import kernels
 from .kinematics import Kinematics
-from .rotations import quat_to_mat, quats_to_mats
+from .rotations import quat_to_mat
 
 SIDES = ("left", "right")
 _first, _second = itemgetter(0), itemgetter(1)
@@ -41,6 +41,10 @@ IK_PARAMS = np.array([IK_DAMPING ** 2, ROT_DAMPING ** 2, IK_DAMPING ** 2, LIMIT_
 #: canonical action scale: a full ±1 command moves a TCP this far (m), turns it this much (rad) and turns
 #: the head this much (rad) per control step
 MAX_DPOS, MAX_DROT, MAX_DHEAD = 0.015, 0.08, 0.06
+#: physics health limits: a joint this far past a limit (rad), or anything this fast (m/s, rad/s; joints
+#: 10×), means the simulation blew up
+MAX_JOINT_OVERSHOOT = 0.5
+MAX_SPEED = 50.0
 DELTA_SCALE = np.array([MAX_DPOS] * 3 + [MAX_DROT] * 3)
 
 
@@ -88,6 +92,9 @@ class Robot:
         self._q_index = b.q_index.tolist()
         self._lower, self._upper = b.lower.tolist(), b.upper.tolist()
         self._base_known = False
+        self.grips = np.zeros(2)  #: grip command per hand (left, right) in [0, 1]; see :attr:`grip`
+        # physics health bounds (see :attr:`health`): joints this far past a limit, or this fast, are a blow-up
+        self._health_lim = (b.lower - MAX_JOINT_OVERSHOOT, b.upper + MAX_JOINT_OVERSHOOT)
         self.col_of = {n: i for i, n in enumerate(b.joint_names)}
         self.kin = Kinematics(asset.urdf_path, self.col_of)
         self.torso_link = b.link_index[self.card.torso_link]
@@ -102,9 +109,10 @@ class Robot:
         self.head_control = "joints" if any(c is not None for c in self.head_cols) else "none"
         # pose at rest: default joints, base at identity
         self.q_target = b.default_q.copy()
+        self.R_torso_fix = np.eye(3)
         self.refresh()
         R_t = self.link_R(self.torso_link)
-        self.R_torso_fix = R_t.T  # canonical torso frame = world-aligned in the default pose
+        self.R_torso_fix = np.ascontiguousarray(R_t.T)  # canonical torso frame = world-aligned in the default pose
         self.arms: dict[str, Arm] = {}
         children = self._children()
         for side, a in self.card.arms.items():
@@ -134,7 +142,6 @@ class Robot:
                 arm.finger_open = np.array([v[0] for v in a.grasp.joints.values()])
                 arm.finger_closed = np.array([v[1] for v in a.grasp.joints.values()])
             self.arms[side] = arm
-        self.grips = np.zeros(2)  #: grip command per hand (left, right) in [0, 1]; see :attr:`grip`
         # wrist cameras where the card defines them: side -> (link, offset, rotation, fov)
         self.wrist_cams = {side: (b.link_index[a.wrist_camera.link], np.asarray(a.wrist_camera.xyz, dtype=float),
                                   rpy_to_matrix(a.wrist_camera.rpy), float(a.wrist_camera.fov))
@@ -205,7 +212,13 @@ class Robot:
 
     # --- state (one batched query per control step) -----------------------------------------------------
     def refresh(self) -> None:
-        """Read joints, base and the links the canonical interface needs, once."""
+        """Read joints, base and the links the canonical interface needs, once, and derive (one compiled
+        call) the link rotations, the float32 observations and the physics health :attr:`health`.
+
+        ``proprio_obs``: joint positions, velocities, base position, xyzw orientation, linear and angular
+        velocity. ``canonical_obs``: per arm (left, right) TCP position (3) + quaternion xyzw (4) in the
+        torso frame + grip (1); then the head camera's position (3) + quaternion (4) in the torso frame,
+        23 numbers for every robot (a missing arm is zeros)."""
         st = p.getJointStates(self.id, self._q_index, physicsClientId=self.cid)
         self.q = np.fromiter(map(_first, st), float, self.n)
         self.qd = np.fromiter(map(_second, st), float, self.n)
@@ -236,7 +249,14 @@ class Robot:
         if self._has_base:
             rows.append(tuple(self.base_pos) + tuple(self.base_orn))
         PQ = np.array(rows).reshape(-1, 7)
-        self._P, self._R = PQ[:, :3], quats_to_mats(PQ[:, 3:])
+        self._P = PQ[:, :3]
+        self._R, self.proprio_obs, self.canonical_obs, code, joint = kernels.robot_state(
+            PQ, self.q, self.qd, self.base_pos, self.base_orn, self.base_vel, self.base_ang, self._row[self.torso_link],
+            self.R_torso_fix, self._obs_ee_rows, self._obs_tcp, self._obs_R_tcp, self.grips, self._row[self.cam_link],
+            self.cam_offset, self.cam_R, *self._health_lim, 10 * MAX_SPEED, MAX_SPEED)
+        #: physics health of this state: (0, -1) healthy; (1, -1) NaN/inf; (2, j) joint j past its limit;
+        #: (3, j) joint j (or, j = -1, the base) faster than physically possible
+        self.health = (code, joint)
 
     def arm_links(self, side: str) -> list[int]:
         """PyBullet links of one arm: its joints' links and its hand."""
@@ -279,14 +299,6 @@ class Robot:
         i = self._row[self.cam_link]
         R = self._R[i]
         return self._P[i] + R @ self.cam_offset, R @ self.cam_R
-
-    def canonical_obs(self) -> np.ndarray:
-        """Per arm (left, right): TCP position (3) + quaternion xyzw (4) in the torso frame + grip (1);
-        then head camera position (3) + quaternion (4) in the torso frame. 23 numbers for every robot;
-        a missing arm is zeros."""
-        return kernels.canonical_obs(self._P, self._R, self._row[self.torso_link], self.R_torso_fix, self._obs_ee_rows,
-                                     self._obs_tcp, self._obs_R_tcp, self.grips, self._row[self.cam_link], self.cam_offset,
-                                     self.cam_R)
 
     # --- control -------------------------------------------------------------------------------------------
     def jacobian(self, side: str) -> np.ndarray:

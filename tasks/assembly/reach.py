@@ -39,6 +39,7 @@ class Reach(Task):
         self.side = "right"
         self.target_p = np.zeros(3)
         self.target_R = np.eye(3)
+        self._feat, self._feat_of = None, None  # features of the robot state whose frames are _feat_of
 
     def place(self, rng):
         r = self.robot
@@ -58,11 +59,17 @@ class Reach(Task):
         self.target_p, self.target_R = pos.copy(), R.copy()
         r.reset(q0)
         self.sim.set_pose(self.marker, self.target_p)
+        self._feat_of = None
 
     def _features(self):
-        tp, tR = self.robot.torso_pose()
-        pos, R = self.robot.tcp_world(self.side)
-        return pose_target_features(tp, tR, pos, R, self.target_p, self.target_R)
+        """(13 torso-frame features, position error, rotation error), once per robot state: observation and
+        evaluate share them (each refresh reads new link frames, so their identity marks the state)."""
+        r = self.robot
+        if self._feat_of is not r._R:
+            tp, tR = r.torso_pose()
+            pos, R = r.tcp_world(self.side)
+            self._feat, self._feat_of = pose_target_features(tp, tR, pos, R, self.target_p, self.target_R), r._R
+        return self._feat
 
     def errors(self) -> tuple[float, float]:
         """TCP position error (m) and orientation error (degrees)."""
