@@ -52,235 +52,213 @@ def _mm(A, B):
     return C
 
 
-# --- allocation-free building blocks of the IK (results written into caller-provided buffers: one
-# scratch buffer per robot, so a control step makes no heap allocation; the sums run in the same order
-# as the textbook formulas, so results are bit-identical to the allocating versions) ----------------------
-@njit(cache=True)
-def _mm_into(A, B, C):
-    """C = A B."""
-    m, k = A.shape
-    n = B.shape[1]
-    for i in range(m):
-        for j in range(n):
-            s = 0.0
-            for t in range(k):
-                s += A[i, t] * B[t, j]
-            C[i, j] = s
+# --- the IK, allocation- and view-free -----------------------------------------------------------------
+# Every matrix lives in a slot of one scratch array per robot, ``S[slot, i, j]`` (D×D, D ≥ 6 and ≥ the
+# longest arm), every vector in a row of ``V``; nothing is sliced or allocated on the hot path, which
+# keeps the compiled code small (a control step runs it once, right after the physics has evicted it
+# from the CPU caches, so its size is what it costs). The sums run in the same order as the textbook
+# formulas of the module docstring.
+_J, _JW, _PINV, _X, _M, _L, _JRN, _T, _T33, _TR = range(10)  # matrix slots
+_DQ, _Z, _CORR, _PUSH, _OUT, _STUCK, _U, _TCP, _EP, _ER, _CMD, _RES = range(12)  # vector rows
+IK_CMD = _CMD  #: row of V holding the IK command of :func:`ee_delta_arms`
+
+
+def ik_scratch(n_max: int) -> tuple[np.ndarray, np.ndarray]:
+    """The IK's scratch arrays (S, V) for arms of up to ``n_max`` joints (allocated once per robot)."""
+    d = max(n_max, 6)
+    return np.zeros((10, d, d)), np.zeros((12, max(d, 14)))  # V[_CMD]: both arms' 6-D commands + 2 flags
 
 
 @njit(cache=True)
-def _mm_abt_into(A, B, C):
-    """C = A Bᵀ."""
-    m, k = A.shape
-    n = B.shape[0]
-    for i in range(m):
-        for j in range(n):
-            s = 0.0
-            for t in range(k):
-                s += A[i, t] * B[j, t]
-            C[i, j] = s
-
-
-@njit(cache=True)
-def _mv_into(A, x, y):
-    """y = A x."""
-    m, n = A.shape
-    for i in range(m):
-        s = 0.0
-        for j in range(n):
-            s += A[i, j] * x[j]
-        y[i] = s
-
-
-@njit(cache=True)
-def _mtv_into(A, x, y):
-    """y = Aᵀ x."""
-    m, n = A.shape
-    for j in range(n):
-        s = 0.0
-        for i in range(m):
-            s += A[i, j] * x[i]
-        y[j] = s
-
-
-@njit(cache=True)
-def _spd_solve_into(M, L, X):
-    """X ← M⁻¹ X for a small symmetric positive definite M (k×k), by Cholesky (L: k×k scratch)."""
-    k = M.shape[0]
+def _chol_solve(S, k, ncols):
+    """S[_X, :k, :ncols] ← M⁻¹ X for the symmetric positive definite M = S[_M, :k, :k], by Cholesky (into S[_L])."""
     for i in range(k):
         for j in range(i + 1):
-            s = M[i, j]
+            s = S[_M, i, j]
             for t in range(j):
-                s -= L[i, t] * L[j, t]
+                s -= S[_L, i, t] * S[_L, j, t]
             if i == j:
-                L[i, i] = np.sqrt(s)
+                S[_L, i, i] = np.sqrt(s)
             else:
-                L[i, j] = s / L[j, j]
-    for c in range(X.shape[1]):
+                S[_L, i, j] = s / S[_L, j, j]
+    for c in range(ncols):
         for i in range(k):
-            s = X[i, c]
+            s = S[_X, i, c]
             for t in range(i):
-                s -= L[i, t] * X[t, c]
-            X[i, c] = s / L[i, i]
+                s -= S[_L, i, t] * S[_X, t, c]
+            S[_X, i, c] = s / S[_L, i, i]
         for i in range(k - 1, -1, -1):
-            s = X[i, c]
+            s = S[_X, i, c]
             for t in range(i + 1, k):
-                s -= L[t, i] * X[t, c]
-            X[i, c] = s / L[i, i]
+                s -= S[_L, t, i] * S[_X, t, c]
+            S[_X, i, c] = s / S[_L, i, i]
 
 
 @njit(cache=True)
-def _damped_pinv_into(J, damp2, M, L, X, out):
-    """out (n×k) = Jᵀ (J Jᵀ + λ² I)⁻¹ for a k×n J: the damped pseudo-inverse (M, L: k×k and X: k×n scratch)."""
-    k, n = J.shape
-    _mm_abt_into(J, J, M)
+def _pinv(S, src, r0, k, n, damp2):
+    """S[_PINV, :n, :k] = Jᵀ (J Jᵀ + λ² I)⁻¹, the damped pseudo-inverse of the k×n J = rows r0… of S[src]."""
     for i in range(k):
-        M[i, i] += damp2
+        for j in range(k):
+            s = 0.0
+            for t in range(n):
+                s += S[src, r0 + i, t] * S[src, r0 + j, t]
+            S[_M, i, j] = s
+    for i in range(k):
+        S[_M, i, i] += damp2
     for i in range(k):
         for j in range(n):
-            X[i, j] = J[i, j]
-    _spd_solve_into(M, L, X)  # (JJᵀ+λ²I)⁻¹ J; transposed below (M is symmetric)
+            S[_X, i, j] = S[src, r0 + i, j]
+    _chol_solve(S, k, n)  # (JJᵀ+λ²I)⁻¹ J, transposed below (M is symmetric)
     for i in range(k):
         for j in range(n):
-            out[j, i] = X[i, j]
+            S[_PINV, j, i] = S[_X, i, j]
 
 
 @njit(cache=True)
-def _jacobian_into(R, P, rows, axes, prismatic, tcp, J):
-    """6×n world Jacobian of the point ``tcp`` over n joints whose links are rows ``rows`` of the frame
-    tables (world rotations ``R``, origins ``P``); ``axes`` are the joint axes in their link frames."""
-    n = J.shape[1]
+def _jacobian_into(R, P, rows, k, axes, prismatic, tcp, n, J, slot):
+    """J[slot, :6, :n]: world Jacobian of the point ``tcp`` over the n joints of arm ``k``, whose links
+    are rows ``rows[k]`` of the frame tables (rotations ``R``, origins ``P``); ``axes[k]`` are the joint
+    axes in their link frames."""
     for i in range(n):
-        Ri = R[rows[i]]
-        u, v, s = axes[i, 0], axes[i, 1], axes[i, 2]
-        a0 = Ri[0, 0] * u + Ri[0, 1] * v + Ri[0, 2] * s
-        a1 = Ri[1, 0] * u + Ri[1, 1] * v + Ri[1, 2] * s
-        a2 = Ri[2, 0] * u + Ri[2, 1] * v + Ri[2, 2] * s
-        if prismatic[i]:
-            J[0, i], J[1, i], J[2, i] = a0, a1, a2
-            J[3, i] = J[4, i] = J[5, i] = 0.0
+        row = rows[k, i]
+        u, v, s = axes[k, i, 0], axes[k, i, 1], axes[k, i, 2]
+        a0 = R[row, 0, 0] * u + R[row, 0, 1] * v + R[row, 0, 2] * s
+        a1 = R[row, 1, 0] * u + R[row, 1, 1] * v + R[row, 1, 2] * s
+        a2 = R[row, 2, 0] * u + R[row, 2, 1] * v + R[row, 2, 2] * s
+        if prismatic[k, i]:
+            J[slot, 0, i], J[slot, 1, i], J[slot, 2, i] = a0, a1, a2
+            J[slot, 3, i] = J[slot, 4, i] = J[slot, 5, i] = 0.0
         else:
-            pi = P[rows[i]]
-            d0, d1, d2 = tcp[0] - pi[0], tcp[1] - pi[1], tcp[2] - pi[2]
-            J[0, i] = a1 * d2 - a2 * d1
-            J[1, i] = a2 * d0 - a0 * d2
-            J[2, i] = a0 * d1 - a1 * d0
-            J[3, i], J[4, i], J[5, i] = a0, a1, a2
-
-
-#: rows of the IK scratch buffer (see :func:`ik_scratch`): n-vectors, then 6×n blocks
-_S_DQ, _S_Z, _S_CORR, _S_PUSH, _S_OUT, _S_STUCK, _S_V = 0, 1, 2, 3, 4, 5, 6
-_S_J, _S_JW, _S_PINV, _S_X, _S_JRN, _S_T, _S_RES = 7, 8, 9, 10, 11, 12, 13
-_S_ROWS = 14
-
-
-def ik_scratch(n_max: int) -> np.ndarray:
-    """The scratch buffer of the IK for arms of up to ``n_max`` joints (allocated once per robot)."""
-    return np.zeros((_S_ROWS, max(6 * n_max, 160)))  # row _S_V holds the small 3×3 / 6×6 blocks (135 numbers)
+            d0, d1, d2 = tcp[0] - P[row, 0], tcp[1] - P[row, 1], tcp[2] - P[row, 2]
+            J[slot, 0, i] = a1 * d2 - a2 * d1
+            J[slot, 1, i] = a2 * d0 - a0 * d2
+            J[slot, 2, i] = a0 * d1 - a1 * d0
+            J[slot, 3, i], J[slot, 4, i], J[slot, 5, i] = a0, a1, a2
 
 
 @njit(cache=True)
-def _task_priority_into(J, e_p, e_r, pos_damp2, rot_damp2, W, out):
-    """Joint step ``out`` for a TCP position change ``e_p`` (damped least squares) and, in the position
-    task's null space, a rotation ``e_r`` (both world frame). W: scratch (:func:`ik_scratch`)."""
-    n = J.shape[1]
-    Jp, Jr = J[:3], J[3:]
-    Pp = W[_S_PINV, :3 * n].reshape(n, 3)
-    small = W[_S_V]
-    M, L = small[0:9].reshape(3, 3), small[9:18].reshape(3, 3)
-    T33, t3, rhs, u3 = small[18:27].reshape(3, 3), small[27:30], small[30:33], small[33:36]
-    _damped_pinv_into(Jp, pos_damp2, M, L, W[_S_X, :3 * n].reshape(3, n), Pp)
-    dq = W[_S_DQ, :n]
-    _mv_into(Pp, e_p, dq)
-    _mm_into(Jr, Pp, T33)  # Jr N with N = I - Jp⁺Jp, without forming N
-    T = W[_S_T, :3 * n].reshape(3, n)
-    _mm_into(T33, Jp, T)
-    JrN = W[_S_JRN, :3 * n].reshape(3, n)
+def _task_priority(S, V, js, n, pos_damp2, rot_damp2):
+    """V[_OUT, :n]: joint step for the TCP position change V[_EP] (damped least squares) and, in the
+    position task's null space, the rotation V[_ER] (both world frame), with the Jacobian in S[js]."""
+    _pinv(S, js, 0, 3, n, pos_damp2)  # Jp⁺ (n×3), Jp = rows 0-2 of J, Jr = rows 3-5
+    for j in range(n):
+        s = 0.0
+        for i in range(3):
+            s += S[_PINV, j, i] * V[_EP, i]
+        V[_DQ, j] = s
+    # Jr N with N = I - Jp⁺Jp, without forming N
+    for i in range(3):
+        for j in range(3):
+            s = 0.0
+            for t in range(n):
+                s += S[js, 3 + i, t] * S[_PINV, t, j]
+            S[_T33, i, j] = s
     for i in range(3):
         for j in range(n):
-            JrN[i, j] = Jr[i, j] - T[i, j]
-    _mv_into(Jr, dq, t3)
+            s = 0.0
+            for t in range(3):
+                s += S[_T33, i, t] * S[js, t, j]
+            S[_T, i, j] = s
     for i in range(3):
-        rhs[i] = e_r[i] - t3[i]
-    _mm_abt_into(JrN, JrN, M)
+        for j in range(n):
+            S[_JRN, i, j] = S[js, 3 + i, j] - S[_T, i, j]
+    for i in range(3):  # right-hand side e_r - Jr dq, solved in place
+        s = 0.0
+        for j in range(n):
+            s += S[js, 3 + i, j] * V[_DQ, j]
+        S[_X, i, 0] = V[_ER, i] - s
     for i in range(3):
-        M[i, i] += rot_damp2
-    _spd_solve_into(M, L, rhs.reshape(3, 1))
-    z = W[_S_Z, :n]
-    _mtv_into(JrN, rhs, z)
-    _mv_into(Jp, z, u3)
-    corr = W[_S_CORR, :n]
-    _mv_into(Pp, u3, corr)
+        for j in range(3):
+            s = 0.0
+            for t in range(n):
+                s += S[_JRN, i, t] * S[_JRN, j, t]
+            S[_M, i, j] = s
+    for i in range(3):
+        S[_M, i, i] += rot_damp2
+    _chol_solve(S, 3, 1)
+    for j in range(n):  # z = (Jr N)ᵀ y
+        s = 0.0
+        for i in range(3):
+            s += S[_JRN, i, j] * S[_X, i, 0]
+        V[_Z, j] = s
+    for i in range(3):
+        s = 0.0
+        for j in range(n):
+            s += S[js, i, j] * V[_Z, j]
+        V[_U, i] = s
     for j in range(n):
-        out[j] = dq[j] + z[j] - corr[j]
+        s = 0.0
+        for i in range(3):
+            s += S[_PINV, j, i] * V[_U, i]
+        V[_CORR, j] = s
+    for j in range(n):
+        V[_OUT, j] = V[_DQ, j] + V[_Z, j] - V[_CORR, j]
 
 
 @njit(cache=True)
-def _ik_step_into(R, P, rows, axes, prismatic, tcp, e_p, e_r, q, q_target, cols, lim, params, W, out):
-    """New joint targets ``out`` for one arm (joints ``cols`` of ``q`` / ``q_target``, links ``rows`` of
-    the frame tables) moving its TCP by ``e_p`` / ``e_r`` (world frame) this step.
+def _ik_arm(R, P, k, n, cols, rows, axes, prismatic, lim, q, q_target, params, S, V):
+    """V[_RES, :n]: new joint targets for arm ``k`` (its n joints are ``cols[k]`` of ``q`` / ``q_target``,
+    its links rows ``rows[k]`` of the frame tables) moving its TCP V[_TCP] by V[_EP] / V[_ER] (world).
 
-    ``lim`` rows are (lower, upper, range centre, range half-width) per joint; ``params`` are (position
+    ``lim[k]`` rows are (lower, upper, range centre, range half-width) per joint; ``params`` are (position
     damping², rotation damping², full-task damping², limit gain, largest joint step, largest lead)."""
-    n = rows.shape[0]
     pos_damp2, rot_damp2, full_damp2, limit_gain, max_dq, max_lead = (params[0], params[1], params[2], params[3],
                                                                       params[4], params[5])
-    J = W[_S_J, :6 * n].reshape(6, n)
-    _jacobian_into(R, P, rows, axes, prismatic, tcp, J)
-    dq = W[_S_OUT, :n]
-    _task_priority_into(J, e_p, e_r, pos_damp2, rot_damp2, W, dq)
+    _jacobian_into(R, P, rows, k, axes, prismatic, V[_TCP], n, S, _J)
+    _task_priority(S, V, _J, n, pos_damp2, rot_damp2)
     if n >= 6:  # a redundant arm solves again without the joints its step pushes into a limit
         any_stuck = False
-        stuck = W[_S_STUCK, :n]
         for j in range(n):
-            nxt = q[cols[j]] + dq[j]
-            s = (nxt >= lim[j, 1] - 1e-3 and dq[j] > 0) or (nxt <= lim[j, 0] + 1e-3 and dq[j] < 0)
-            stuck[j] = 1.0 if s else 0.0
-            any_stuck = any_stuck or s
+            nxt = q[cols[k, j]] + V[_OUT, j]
+            st = (nxt >= lim[k, j, 1] - 1e-3 and V[_OUT, j] > 0) or (nxt <= lim[k, j, 0] + 1e-3 and V[_OUT, j] < 0)
+            V[_STUCK, j] = 1.0 if st else 0.0
+            any_stuck = any_stuck or st
         if any_stuck:
-            Jw = W[_S_JW, :6 * n].reshape(6, n)
             for i in range(6):
                 for j in range(n):
-                    Jw[i, j] = 0.0 if stuck[j] != 0.0 else J[i, j]
-            _task_priority_into(Jw, e_p, e_r, pos_damp2, rot_damp2, W, dq)
+                    S[_JW, i, j] = 0.0 if V[_STUCK, j] != 0.0 else S[_J, i, j]
+            _task_priority(S, V, _JW, n, pos_damp2, rot_damp2)
             for j in range(n):
-                if stuck[j] != 0.0:
-                    dq[j] = 0.0
+                if V[_STUCK, j] != 0.0:
+                    V[_OUT, j] = 0.0
     # lowest priority: away from the joint limits, in the null space of the full 6-D task
-    push = W[_S_PUSH, :n]
     far = False
     for j in range(n):
-        u = (q[cols[j]] - lim[j, 2]) / lim[j, 3]
-        push[j] = 0.0
+        u = (q[cols[k, j]] - lim[k, j, 2]) / lim[k, j, 3]
+        V[_PUSH, j] = 0.0
         if abs(u) > 0.7:
-            push[j] = -limit_gain * u
+            V[_PUSH, j] = -limit_gain * u
             far = True
     if far:
-        small = W[_S_V]
-        M, L, t6 = small[36:72].reshape(6, 6), small[72:108].reshape(6, 6), small[108:114]
-        Pf = W[_S_PINV, :6 * n].reshape(n, 6)
-        _damped_pinv_into(J, full_damp2, M, L, W[_S_X, :6 * n].reshape(6, n), Pf)
-        _mv_into(J, push, t6)
-        corr = W[_S_CORR, :n]
-        _mv_into(Pf, t6, corr)
+        _pinv(S, _J, 0, 6, n, full_damp2)
+        for i in range(6):
+            s = 0.0
+            for j in range(n):
+                s += S[_J, i, j] * V[_PUSH, j]
+            V[_U, i] = s
         for j in range(n):
-            dq[j] += push[j] - corr[j]
+            s = 0.0
+            for i in range(6):
+                s += S[_PINV, j, i] * V[_U, i]
+            V[_OUT, j] += V[_PUSH, j] - s
     m = 0.0
     for j in range(n):
-        m = max(m, abs(dq[j]))
+        m = max(m, abs(V[_OUT, j]))
     scale = max_dq / m if m > max_dq else 1.0
     for j in range(n):
-        c = cols[j]
-        t = min(max(q_target[c] + dq[j] * scale, q[c] - max_lead), q[c] + max_lead)
-        out[j] = min(max(t, lim[j, 0]), lim[j, 1])
+        c = cols[k, j]
+        t = min(max(q_target[c] + V[_OUT, j] * scale, q[c] - max_lead), q[c] + max_lead)
+        V[_RES, j] = min(max(t, lim[k, j, 0]), lim[k, j, 1])
 
 
 def jacobian(R, P, axes, prismatic, tcp) -> np.ndarray:
     """6×n world Jacobian of the point ``tcp`` over n joints whose links have world rotations ``R``
     (n×3×3) and origins ``P`` (n×3); ``axes`` are the joint axes in their link frames."""
-    J = np.empty((6, len(R)))
-    _jacobian_into(R, P, np.arange(len(R)), axes, prismatic, tcp, J)
-    return J
+    n = len(R)
+    S = np.zeros((1, 6, n))
+    _jacobian_into(R, P, np.arange(n)[None], 0, np.asarray(axes, dtype=float)[None], np.asarray(prismatic)[None],
+                   np.asarray(tcp, dtype=float), n, S, 0)
+    return S[0]
 
 
 def ik_step(R, P, axes, prismatic, tcp, e_p, e_r, q, q_target, lim, params) -> np.ndarray:
@@ -288,38 +266,51 @@ def ik_step(R, P, axes, prismatic, tcp, e_p, e_r, q, q_target, lim, params) -> n
     ``q_target`` given per joint) moving its TCP by ``e_p`` / ``e_r`` (world frame): the compiled step
     of :func:`ee_delta_arms`, for one arm."""
     n = len(q)
-    out = np.empty(n)
-    _ik_step_into(R, P, np.arange(n), axes, prismatic, np.asarray(tcp, dtype=float), e_p, e_r, q, q_target,
-                  np.arange(n), lim, params, ik_scratch(n), out)
-    return out
+    S, V = ik_scratch(n)
+    V[_TCP, :3], V[_EP, :3], V[_ER, :3] = tcp, e_p, e_r
+    _ik_arm(R, P, 0, n, np.arange(n)[None], np.arange(n)[None], np.asarray(axes, dtype=float)[None],
+            np.asarray(prismatic)[None], np.asarray(lim, dtype=float)[None], np.asarray(q, dtype=float),
+            np.asarray(q_target, dtype=float), params, S, V)
+    return V[_RES, :n].copy()
 
 
 @njit(cache=True)
-def ee_delta_arms(P, R, torso_row, R_fix, cmd, active, q, q_target, n_joints, cols, rows, axes, prismatic, lim,
-                  ee_rows, tcp, params, W):
-    """Differential IK for both arms in one call: arm ``k`` (0 left, 1 right) with ``active[k]`` moves its
-    TCP by ``cmd[k, :3]`` and rotates it by ``cmd[k, 3:]`` (axis-angle), both in the canonical torso
-    frame (``active`` is 0/1 per arm); its joints' targets in ``q_target`` are updated in place. Per-arm tables are padded to the
-    longer arm (``n_joints[k]`` valid entries); ``W`` is the scratch buffer (:func:`ik_scratch`)."""
-    v = W[_S_V]
-    tR, tcp_w, e_p, e_r, y = v[114:123].reshape(3, 3), v[123:126], v[126:129], v[129:132], v[132:135]
-    _mm_into(R[torso_row], R_fix, tR)
+def ee_delta_arms(P, R, torso_row, R_fix, q, q_target, n_joints, cols, rows, axes, prismatic, lim, ee_rows, tcp,
+                  params, S, V):
+    """Differential IK for both arms in one call: arm ``k`` (0 left, 1 right) with ``V[_CMD, 6]`` = 1 moves
+    its TCP by ``V[_CMD, 6k:6k+3]`` and rotates it by ``V[_CMD, 6k+3:6k+6]`` (axis-angle), both in the
+    canonical torso frame; its joints' targets in ``q_target`` are updated in place. Per-arm tables are
+    padded to the longer arm (``n_joints[k]`` valid entries); ``S``, ``V`` are the scratch arrays
+    (:func:`ik_scratch`)."""
+    for i in range(3):
+        for j in range(3):
+            s = 0.0
+            for t in range(3):
+                s += R[torso_row, i, t] * R_fix[t, j]
+            S[_TR, i, j] = s
     for k in range(2):
-        m = n_joints[k]
-        if m == 0 or active[k] == 0.0:
+        n = n_joints[k]
+        if n == 0 or V[_CMD, 12 + k] == 0.0:
             continue
         e = ee_rows[k]
-        _mv_into(R[e], tcp[k], y)
         for i in range(3):
-            tcp_w[i] = P[e, i] + y[i]
-        _mv_into(tR, cmd[k, :3], e_p)
-        _mv_into(tR, cmd[k, 3:], e_r)
-        c = cols[k, :m]
-        qt = W[_S_RES, :m]
-        _ik_step_into(R, P, rows[k, :m], axes[k, :m], prismatic[k, :m], tcp_w, e_p, e_r, q, q_target, c, lim[k, :m],
-                      params, W, qt)
-        for j in range(m):
-            q_target[c[j]] = qt[j]
+            s = 0.0
+            for j in range(3):
+                s += R[e, i, j] * tcp[k, j]
+            V[_TCP, i] = P[e, i] + s
+        for i in range(3):
+            s = 0.0
+            for j in range(3):
+                s += S[_TR, i, j] * V[_CMD, 6 * k + j]
+            V[_EP, i] = s
+        for i in range(3):
+            s = 0.0
+            for j in range(3):
+                s += S[_TR, i, j] * V[_CMD, 6 * k + 3 + j]
+            V[_ER, i] = s
+        _ik_arm(R, P, k, n, cols, rows, axes, prismatic, lim, q, q_target, params, S, V)
+        for j in range(n):
+            q_target[cols[k, j]] = V[_RES, j]
 
 
 @njit(cache=True)
@@ -332,7 +323,7 @@ def set_grip(k, g, grips, q_target, f_n, f_cols, f_open, f_closed):
 
 @njit(cache=True)
 def canonical_action(a, delta_scale, max_dhead, P, R, torso_row, R_fix, q, q_target, n_joints, cols, rows, axes,
-                     prismatic, lim, ee_rows, tcp, params, W, grips, f_n, f_cols, f_open, f_closed, head_cols,
+                     prismatic, lim, ee_rows, tcp, params, S, V, grips, f_n, f_cols, f_open, f_closed, head_cols,
                      head_signs, head_lo, head_hi):
     """One canonical ``ee_delta`` action (16 numbers: per arm Δxyz, Δaxis-angle, grip; head Δyaw, Δpitch)
     turned into joint targets, in place: clipped to [-1, 1], scaled, IK for both arms, grips, head.
@@ -340,17 +331,15 @@ def canonical_action(a, delta_scale, max_dhead, P, R, torso_row, R_fix, q, q_tar
     for i in range(a.shape[0]):
         if not np.isfinite(a[i]):
             return False
-    cmd = W[_S_V, 135:147].reshape(2, 6)
-    active = W[_S_V, 147:149]
     for k in range(2):
-        active[k] = 0.0
+        V[_CMD, 12 + k] = 0.0  # arm k moves
         for j in range(6):
             x = min(max(a[7 * k + j], -1.0), 1.0)
-            cmd[k, j] = x * delta_scale[j]
+            V[_CMD, 6 * k + j] = x * delta_scale[j]
             if x != 0:
-                active[k] = 1.0
-    ee_delta_arms(P, R, torso_row, R_fix, cmd, active, q, q_target, n_joints, cols, rows, axes, prismatic, lim,
-                  ee_rows, tcp, params, W)
+                V[_CMD, 12 + k] = 1.0
+    ee_delta_arms(P, R, torso_row, R_fix, q, q_target, n_joints, cols, rows, axes, prismatic, lim, ee_rows, tcp, params,
+                  S, V)
     for k in range(2):
         if ee_rows[k] >= 0:
             set_grip(k, 1.0 if a[7 * k + 6] > 0 else 0.0, grips, q_target, f_n, f_cols, f_open, f_closed)
@@ -381,24 +370,72 @@ def joint_action(a, lower, upper, q_target, grip_slots, grips, f_n, f_cols, f_op
 
 
 @njit(cache=True)
-def canonical_obs(P, R, torso_row, R_fix, ee_rows, tcp, R_tcp, grips, cam_row, cam_off, cam_R):
-    """The 23-number canonical observation (see :meth:`Robot.canonical_obs`) from the link frames
-    (positions ``P``, rotations ``R``) read this step; ``ee_rows[k] < 0`` marks a missing arm."""
-    out = np.zeros(23)
-    tp = P[torso_row]
-    tRT = _mm(R[torso_row], R_fix).T.copy()
+def _frame_into(P, R, row, off, R_off, C, out, o):
+    """Torso-frame pose of a frame fixed to link ``row`` (offset ``off``, rotation ``R_off`` in the link
+    frame): position into ``out[o:o+3]``, xyzw quaternion (w ≥ 0) into ``out[o+3:o+7]``. The torso's
+    position and transposed canonical rotation are C[0, 0] and C[1]; C[2], C[3] are scratch."""
+    for i in range(3):
+        s = 0.0
+        for j in range(3):
+            s += R[row, i, j] * off[j]
+        C[0, 1, i] = P[row, i] + s - C[0, 0, i]  # frame origin − torso origin (world)
+    for i in range(3):
+        s = 0.0
+        for j in range(3):
+            s += C[1, i, j] * C[0, 1, j]
+        out[o + i] = s
+    for i in range(3):
+        for j in range(3):
+            s = 0.0
+            for t in range(3):
+                s += R[row, i, t] * R_off[t, j]
+            C[2, i, j] = s
+    for i in range(3):
+        for j in range(3):
+            s = 0.0
+            for t in range(3):
+                s += C[1, i, t] * C[2, t, j]
+            C[3, i, j] = s
+    M = C[3]
+    t = M[0, 0] + M[1, 1] + M[2, 2]  # rotation → quaternion as in rotations._mat_to_quat
+    if t > 0:
+        s = np.sqrt(t + 1.0) * 2
+        x, y, z, w = (M[2, 1] - M[1, 2]) / s, (M[0, 2] - M[2, 0]) / s, (M[1, 0] - M[0, 1]) / s, 0.25 * s
+    elif M[0, 0] > M[1, 1] and M[0, 0] > M[2, 2]:
+        s = np.sqrt(1.0 + M[0, 0] - M[1, 1] - M[2, 2]) * 2
+        x, y, z, w = 0.25 * s, (M[0, 1] + M[1, 0]) / s, (M[0, 2] + M[2, 0]) / s, (M[2, 1] - M[1, 2]) / s
+    elif M[1, 1] > M[2, 2]:
+        s = np.sqrt(1.0 + M[1, 1] - M[0, 0] - M[2, 2]) * 2
+        x, y, z, w = (M[0, 1] + M[1, 0]) / s, 0.25 * s, (M[1, 2] + M[2, 1]) / s, (M[0, 2] - M[2, 0]) / s
+    else:
+        s = np.sqrt(1.0 + M[2, 2] - M[0, 0] - M[1, 1]) * 2
+        x, y, z, w = (M[0, 2] + M[2, 0]) / s, (M[1, 2] + M[2, 1]) / s, 0.25 * s, (M[1, 0] - M[0, 1]) / s
+    if w < 0:
+        x, y, z, w = -x, -y, -z, -w
+    out[o + 3], out[o + 4], out[o + 5], out[o + 6] = x, y, z, w
+
+
+@njit(cache=True)
+def canonical_obs(P, R, torso_row, R_fix, ee_rows, tcp, R_tcp, grips, cam_row, cam_off, cam_R, C, out):
+    """The 23-number canonical observation (see :meth:`Robot.refresh`) into ``out`` from the link frames
+    (positions ``P``, rotations ``R``) read this step; ``ee_rows[k] < 0`` marks a missing arm (zeros).
+    ``C``: 4×3×3 scratch."""
+    for i in range(3):
+        C[0, 0, i] = P[torso_row, i]
+        for j in range(3):
+            s = 0.0
+            for t in range(3):
+                s += R[torso_row, j, t] * R_fix[t, i]
+            C[1, i, j] = s  # (R_torso R_fix)ᵀ
     for k in range(2):
         e = ee_rows[k]
         if e < 0:
+            for i in range(8):
+                out[8 * k + i] = 0.0
             continue
-        pw = P[e] + _mv(R[e], tcp[k])
-        out[8 * k: 8 * k + 3] = _mv(tRT, pw - tp)
-        out[8 * k + 3: 8 * k + 7] = _mat_to_quat(_mm(tRT, _mm(R[e], R_tcp[k])))
+        _frame_into(P, R, e, tcp[k], R_tcp[k], C, out, 8 * k)
         out[8 * k + 7] = grips[k]
-    cp = P[cam_row] + _mv(R[cam_row], cam_off)
-    out[16:19] = _mv(tRT, cp - tp)
-    out[19:23] = _mat_to_quat(_mm(tRT, _mm(R[cam_row], cam_R)))
-    return out
+    _frame_into(P, R, cam_row, cam_off, cam_R, C, out, 16)
 
 
 @njit(cache=True)
@@ -425,10 +462,10 @@ def robot_health(q, qd, base_pos, base_vel, lo, hi, max_joint_speed, max_speed):
 
 @njit(cache=True)
 def robot_state(PQ, q, qd, base_pos, base_orn, base_vel, base_ang, torso_row, R_fix, ee_rows, tcp, R_tcp, grips, cam_row,
-                cam_off, cam_R, lo, hi, max_joint_speed, max_speed):
+                cam_off, cam_R, C, lo, hi, max_joint_speed, max_speed):
     """Everything the env derives from one step's state reads, in one call: the link frames' rotations
     (from the xyzw quaternions in ``PQ[:, 3:]``), the float32 proprioceptive and canonical observations
-    and the robot's physics health (:func:`robot_health`)."""
+    and the robot's physics health (:func:`robot_health`). ``C``: 4×3×3 scratch."""
     R = quats_to_mats(PQ[:, 3:])
     n = q.shape[0]
     proprio = np.empty(2 * n + 13, dtype=np.float32)
@@ -441,8 +478,8 @@ def robot_state(PQ, q, qd, base_pos, base_orn, base_vel, base_ang, torso_row, R_
         proprio[2 * n + 10 + i] = base_ang[i]
     for i in range(4):
         proprio[2 * n + 3 + i] = base_orn[i]
-    canonical = canonical_obs(PQ[:, :3], R, torso_row, R_fix, ee_rows, tcp, R_tcp, grips, cam_row, cam_off,
-                              cam_R).astype(np.float32)
+    canonical = np.empty(23, dtype=np.float32)
+    canonical_obs(PQ, R, torso_row, R_fix, ee_rows, tcp, R_tcp, grips, cam_row, cam_off, cam_R, C, canonical)
     code, joint = robot_health(q, qd, base_pos, base_vel, lo, hi, max_joint_speed, max_speed)
     return R, proprio, canonical, code, joint
 

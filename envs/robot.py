@@ -95,6 +95,7 @@ class Robot:
         self.grips = np.zeros(2)  #: grip command per hand (left, right) in [0, 1]; see :attr:`grip`
         # physics health bounds (see :attr:`health`): joints this far past a limit, or this fast, are a blow-up
         self._health_lim = (b.lower - MAX_JOINT_OVERSHOOT, b.upper + MAX_JOINT_OVERSHOOT)
+        self._obs_scratch = np.zeros((4, 3, 3))
         self.col_of = {n: i for i, n in enumerate(b.joint_names)}
         self.kin = Kinematics(asset.urdf_path, self.col_of)
         self.torso_link = b.link_index[self.card.torso_link]
@@ -253,7 +254,7 @@ class Robot:
         self._R, self.proprio_obs, self.canonical_obs, code, joint = kernels.robot_state(
             PQ, self.q, self.qd, self.base_pos, self.base_orn, self.base_vel, self.base_ang, self._row[self.torso_link],
             self.R_torso_fix, self._obs_ee_rows, self._obs_tcp, self._obs_R_tcp, self.grips, self._row[self.cam_link],
-            self.cam_offset, self.cam_R, *self._health_lim, 10 * MAX_SPEED, MAX_SPEED)
+            self.cam_offset, self.cam_R, self._obs_scratch, *self._health_lim, 10 * MAX_SPEED, MAX_SPEED)
         #: physics health of this state: (0, -1) healthy; (1, -1) NaN/inf; (2, j) joint j past its limit;
         #: (3, j) joint j (or, j = -1, the base) faster than physically possible
         self.health = (code, joint)
@@ -326,14 +327,16 @@ class Robot:
         kinematics allow; a redundant arm re-solves without a joint stuck at its limit; limit avoidance
         comes last, in the null space of the whole task.
         """
-        kernels.ee_delta_arms(self._P, self._R, self._row[self.torso_link], self.R_torso_fix,
-                              np.asarray(cmd, dtype=float), np.asarray(active, dtype=float), self.q, self.q_target,
+        V = self._ik["scratch"][1]
+        V[kernels.IK_CMD, :12] = np.asarray(cmd, dtype=float).ravel()
+        V[kernels.IK_CMD, 12:14] = np.asarray(active, dtype=float)
+        kernels.ee_delta_arms(self._P, self._R, self._row[self.torso_link], self.R_torso_fix, self.q, self.q_target,
                               *self._ik_args())
 
     def _ik_args(self) -> tuple:
         t = self._ik
         return (t["n"], t["cols"], t["rows"], t["axes"], t["prismatic"], t["lim"], self._obs_ee_rows, self._obs_tcp,
-                IK_PARAMS, t["scratch"])
+                IK_PARAMS, *t["scratch"])
 
     def canonical_action(self, a: np.ndarray) -> bool:
         """Apply one canonical ``ee_delta`` action (float64, 16 numbers; clipped to [-1, 1]) to the joint
