@@ -273,10 +273,17 @@ class Robot:
         return self._P[i], self._R[i] @ self.R_torso_fix
 
     def tcp_world(self, side: str) -> tuple[np.ndarray, np.ndarray]:
+        """World position and rotation of one arm's TCP."""
         arm = self.arms[side]
         i = self._row[arm.ee_link]
         R = self._R[i]
         return self._P[i] + R @ arm.tcp_link, R @ arm.R_tcp
+
+    def tcp_position(self, side: str) -> np.ndarray:
+        """World position of one arm's TCP (:meth:`tcp_world` without the rotation)."""
+        arm = self.arms[side]
+        i = self._row[arm.ee_link]
+        return self._P[i] + self._R[i] @ arm.tcp_link
 
     def tcp_in_torso(self, side: str) -> tuple[np.ndarray, np.ndarray]:
         tp, tR = self.torso_pose()

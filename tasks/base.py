@@ -87,7 +87,7 @@ class Task:
         held = self.env.grasp.held.get(side) == body
         if held:
             return 0.3
-        d = self.robot.tcp_world(side)[0] - self.sim.pose(body)[0]
+        d = self.robot.tcp_position(side) - self.sim.pose(body)[0]
         return -0.5 * min(math.sqrt(d @ d), 0.5)
 
     def part_features(self, body: int, target: np.ndarray, side: str) -> np.ndarray:
@@ -97,7 +97,7 @@ class Task:
 
         pos, orn = self.sim.pose(body)
         tp, tR = self.robot.torso_pose()
-        return part_features(pos, orn, np.asarray(target, dtype=float), tp, tR, self.robot.tcp_world(side)[0])
+        return part_features(pos, orn, np.asarray(target, dtype=float), tp, tR, self.robot.tcp_position(side))
 
     def holding(self, side: str, body: int) -> float:
         return 1.0 if self.env.grasp.held.get(side) == body else 0.0
