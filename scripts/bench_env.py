@@ -50,34 +50,28 @@ def measure(task: str, robot: str, steps: int, obs: str = "state", control: str 
             env.step(a)
         return time.perf_counter() - t
 
-    def run_raw() -> float:
-        env.reset(seed=0)
-        t = time.perf_counter()
-        for q in targets:
-            p.setJointMotorControlArray(body.id, targetPositions=q, **motor)
-            for _ in range(sub):
-                p.stepSimulation(physicsClientId=u.cid)
-        return time.perf_counter() - t
-
     r = u.robot
     joints, links, n = r._q_index, r._wanted, r.n
 
-    def run_reads() -> float:  # the bare loop + the state reads every env observing the robot needs
+    def run_bare(reads: bool) -> float:
+        """The bare loop; with ``reads``, plus the state reads every env observing the robot needs."""
         env.reset(seed=0)
         t = time.perf_counter()
         for q in targets:
             p.setJointMotorControlArray(body.id, targetPositions=q, **motor)
             for _ in range(sub):
                 p.stepSimulation(physicsClientId=u.cid)
-            st = p.getJointStates(body.id, joints, physicsClientId=u.cid)
-            np.fromiter((s[0] for s in st), float, n), np.fromiter((s[1] for s in st), float, n)
-            np.array([s[4] + s[5] for s in p.getLinkStates(body.id, links, computeForwardKinematics=1, physicsClientId=u.cid)])
+            if reads:
+                st = p.getJointStates(body.id, joints, physicsClientId=u.cid)
+                np.fromiter((s[0] for s in st), float, n), np.fromiter((s[1] for s in st), float, n)
+                np.array([s[4] + s[5] for s in p.getLinkStates(body.id, links, computeForwardKinematics=1,
+                                                               physicsClientId=u.cid)])
         return time.perf_counter() - t
 
-    # paired measurements, back to back and in alternating order, so a burst of load on the shared
-    # machine hits both halves of a pair; the median pair ratio ignores the pairs a burst split
+    # measurements back to back and in alternating order, so a burst of load on the shared machine hits
+    # all runs of a triple; the median ratio ignores the triples a burst split
     t = {"env": [], "raw": [], "reads": []}
-    runs = {"env": run_env, "raw": run_raw, "reads": run_reads}
+    runs = {"env": run_env, "raw": lambda: run_bare(False), "reads": lambda: run_bare(True)}
     for k in range(pairs):
         for name in (("env", "raw", "reads") if k % 2 == 0 else ("reads", "raw", "env")):
             t[name].append(runs[name]())
