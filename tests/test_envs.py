@@ -92,6 +92,30 @@ def test_nan_action_rejected_without_stepping():
     env.close()
 
 
+@pytest.mark.parametrize("control", ["ee_delta", "joint_pos"])
+def test_action_kernel_clips_and_leaves_targets_alone_on_nan(control):
+    """The compiled action path (G1: fingers and a waist-aimed camera): an out-of-range action gives
+    exactly the targets of its clipped copy; a NaN anywhere changes no target and no grip."""
+    env = hg.make("reach", robot="unitree_g1", control=control)
+    env.reset(seed=0)
+    r = env.unwrapped.robot
+    apply = r.canonical_action if control == "ee_delta" else r.joint_action
+    a = np.random.default_rng(0).uniform(-3.0, 3.0, env.action_space.shape)
+    q0, g0 = r.q_target.copy(), r.grips.copy()
+    bad = a.copy()
+    bad[-1] = np.nan
+    assert not apply(bad)
+    assert np.array_equal(r.q_target, q0) and np.array_equal(r.grips, g0)
+    assert apply(a)
+    big, grips = r.q_target.copy(), r.grips.copy()
+    assert not np.allclose(big, q0)  # the action did move the targets
+    r.q_target[:] = q0
+    assert apply(np.clip(a, -1.0, 1.0))
+    assert np.array_equal(r.q_target, big) and np.array_equal(r.grips, grips)
+    assert set(grips.tolist()) <= {0.0, 1.0}
+    env.close()
+
+
 def test_physics_blowup_truncates_and_next_reset_is_clean():
     env = hg.make("pick_place", robot="unitree_h1")
     env.reset(seed=0)
