@@ -33,10 +33,7 @@ def native_action(env, action: np.ndarray) -> np.ndarray:
     r = env.robot
     lo, hi = r.body.lower, r.body.upper
     q = 2.0 * (r.q_target - lo) / np.maximum(hi - lo, 1e-9) - 1.0
-    grips = np.zeros(2)
-    for k, side in enumerate(("left", "right")):
-        if side in r.arms:
-            grips[k] = 2.0 * r.grip[side] - 1.0
+    grips = [2.0 * float(r.grips[k]) - 1.0 if side in r.arms else 0.0 for k, side in enumerate(("left", "right"))]
     return np.concatenate([np.clip(q, -1, 1), grips])
 
 

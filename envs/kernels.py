@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .rotations import _mat_to_quat, _mat_to_rotvec, quats_to_mats
+from .rotations import _mat_to_quat, _mat_to_rotvec, _quat_of, quats_to_mats
 
 
 @njit(cache=True)
@@ -371,27 +371,6 @@ def joint_action(a, lower, upper, q_target, grip_slots, grips, f_n, f_cols, f_op
 
 
 @njit(cache=True)
-def _quat_of(M):
-    """xyzw quaternion (w ≥ 0) of the rotation matrix M, as four numbers (as :func:`rotations._mat_to_quat`)."""
-    t = M[0, 0] + M[1, 1] + M[2, 2]
-    if t > 0:
-        s = np.sqrt(t + 1.0) * 2
-        x, y, z, w = (M[2, 1] - M[1, 2]) / s, (M[0, 2] - M[2, 0]) / s, (M[1, 0] - M[0, 1]) / s, 0.25 * s
-    elif M[0, 0] > M[1, 1] and M[0, 0] > M[2, 2]:
-        s = np.sqrt(1.0 + M[0, 0] - M[1, 1] - M[2, 2]) * 2
-        x, y, z, w = 0.25 * s, (M[0, 1] + M[1, 0]) / s, (M[0, 2] + M[2, 0]) / s, (M[2, 1] - M[1, 2]) / s
-    elif M[1, 1] > M[2, 2]:
-        s = np.sqrt(1.0 + M[1, 1] - M[0, 0] - M[2, 2]) * 2
-        x, y, z, w = (M[0, 1] + M[1, 0]) / s, 0.25 * s, (M[1, 2] + M[2, 1]) / s, (M[0, 2] - M[2, 0]) / s
-    else:
-        s = np.sqrt(1.0 + M[2, 2] - M[0, 0] - M[1, 1]) * 2
-        x, y, z, w = (M[0, 2] + M[2, 0]) / s, (M[1, 2] + M[2, 1]) / s, 0.25 * s, (M[1, 0] - M[0, 1]) / s
-    if w < 0:
-        return -x, -y, -z, -w
-    return x, y, z, w
-
-
-@njit(cache=True)
 def _frame_into(P, R, row, off, R_off, C, out, o):
     """Torso-frame pose of a frame fixed to link ``row`` (offset ``off``, rotation ``R_off`` in the link
     frame): position into ``out[o:o+3]``, xyzw quaternion (w ≥ 0) into ``out[o+3:o+7]``. The torso's
@@ -504,16 +483,13 @@ def part_features(pos, orn, target, tp, tR, tcp):
             s2 += tR[j, i] * (target[j] - pos[j])
             s3 += tR[j, i] * (pos[j] - tcp[j])
         out[i], out[7 + i], out[10 + i], out[13 + i] = s0, s1, s2, s3
-    x, y, z, w = orn[0], orn[1], orn[2], orn[3]  # the part's rotation (as rotations.quats_to_mats) in the torso frame
-    Rp = ((1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)),
-          (2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)),
-          (2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)))
+    Rp = quats_to_mats(orn.reshape(1, 4))[0]  # the part's rotation, in the torso frame below
     M = np.empty((3, 3))
     for i in range(3):
         for j in range(3):
             s = 0.0
             for t in range(3):
-                s += tR[t, i] * Rp[t][j]
+                s += tR[t, i] * Rp[t, j]
             M[i, j] = s
     out[3], out[4], out[5], out[6] = _quat_of(M)
     return out

@@ -35,23 +35,30 @@ def quats_to_mats(Q):
 
 
 @njit(cache=True)
-def _mat_to_quat(R):
+def _quat_of(R):
+    """xyzw quaternion (w ≥ 0) of a rotation matrix, as four numbers (no allocation)."""
     t = R[0, 0] + R[1, 1] + R[2, 2]
-    q = np.empty(4)
     if t > 0:
         s = np.sqrt(t + 1.0) * 2
-        q[0], q[1], q[2], q[3] = (R[2, 1] - R[1, 2]) / s, (R[0, 2] - R[2, 0]) / s, (R[1, 0] - R[0, 1]) / s, 0.25 * s
+        x, y, z, w = (R[2, 1] - R[1, 2]) / s, (R[0, 2] - R[2, 0]) / s, (R[1, 0] - R[0, 1]) / s, 0.25 * s
     elif R[0, 0] > R[1, 1] and R[0, 0] > R[2, 2]:
         s = np.sqrt(1.0 + R[0, 0] - R[1, 1] - R[2, 2]) * 2
-        q[0], q[1], q[2], q[3] = 0.25 * s, (R[0, 1] + R[1, 0]) / s, (R[0, 2] + R[2, 0]) / s, (R[2, 1] - R[1, 2]) / s
+        x, y, z, w = 0.25 * s, (R[0, 1] + R[1, 0]) / s, (R[0, 2] + R[2, 0]) / s, (R[2, 1] - R[1, 2]) / s
     elif R[1, 1] > R[2, 2]:
         s = np.sqrt(1.0 + R[1, 1] - R[0, 0] - R[2, 2]) * 2
-        q[0], q[1], q[2], q[3] = (R[0, 1] + R[1, 0]) / s, 0.25 * s, (R[1, 2] + R[2, 1]) / s, (R[0, 2] - R[2, 0]) / s
+        x, y, z, w = (R[0, 1] + R[1, 0]) / s, 0.25 * s, (R[1, 2] + R[2, 1]) / s, (R[0, 2] - R[2, 0]) / s
     else:
         s = np.sqrt(1.0 + R[2, 2] - R[0, 0] - R[1, 1]) * 2
-        q[0], q[1], q[2], q[3] = (R[0, 2] + R[2, 0]) / s, (R[1, 2] + R[2, 1]) / s, 0.25 * s, (R[1, 0] - R[0, 1]) / s
-    if q[3] < 0:
-        q = -q
+        x, y, z, w = (R[0, 2] + R[2, 0]) / s, (R[1, 2] + R[2, 1]) / s, 0.25 * s, (R[1, 0] - R[0, 1]) / s
+    if w < 0:
+        return -x, -y, -z, -w
+    return x, y, z, w
+
+
+@njit(cache=True)
+def _mat_to_quat(R):
+    q = np.empty(4)
+    q[0], q[1], q[2], q[3] = _quat_of(R)
     return q
 
 

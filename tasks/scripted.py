@@ -10,8 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from humanoid_ground.envs.robot import MAX_DHEAD, MAX_DPOS, MAX_DROT
-from humanoid_ground.envs.robot import SIDES
+from humanoid_ground.envs.robot import MAX_DHEAD, MAX_DPOS, MAX_DROT, SIDES
 from humanoid_ground.envs.rotations import mat_to_rotvec
 
 
