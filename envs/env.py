@@ -209,11 +209,11 @@ class HumanoidEnv(gym.Env):
             return "robot speed beyond physical bounds"
         for body in self.task.dynamic_bodies:
             pos, _ = self.sim.pose(body)
-            lin, _ = self.sim.velocity(body)
             x, y, z = pos.tolist()
             if not math.isfinite(x + y + z) or abs(x) > WORLD_BOUND or abs(y) > WORLD_BOUND or z < -1.0 or z > WORLD_BOUND:
                 return f"object {body} left the world (position {np.round(pos, 2).tolist()})"
-            speed = math.sqrt(lin @ lin)
+            vx, vy, vz = self.sim.velocity(body)[0].tolist()
+            speed = math.sqrt(vx * vx + vy * vy + vz * vz)
             if not speed <= MAX_SPEED:
                 return f"object {body} moves at {speed:.0f} m/s: it would tunnel out of the world"
         return None

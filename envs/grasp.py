@@ -42,8 +42,9 @@ class GraspManager:
         r = self.robot
         if self._pending:
             self._restore_collisions()
+        grips = r.grips.tolist()
         for side, arm in r.arms.items():
-            closed = r.grips[SIDES.index(side)] >= 0.5
+            closed = grips[SIDES.index(side)] >= 0.5
             if not closed and self.held[side] is not None:
                 self._release(side)
             elif closed and self.held[side] is None:

@@ -450,8 +450,8 @@ def robot_health(q, qd, base_pos, base_vel, lo, hi, max_joint_speed, max_speed):
 def robot_state(PQ, q, qd, base_pos, base_orn, base_vel, base_ang, torso_row, R_fix, ee_rows, tcp, R_tcp, grips, cam_row,
                 cam_off, cam_R, C, lo, hi, max_joint_speed, max_speed):
     """Everything the env derives from one step's state reads, in one call: the link frames' rotations
-    (from the xyzw quaternions in ``PQ[:, 3:]``), the float32 proprioceptive and canonical observations
-    and the robot's physics health (:func:`robot_health`). ``C``: 4×3×3 scratch."""
+    (from the xyzw quaternions in ``PQ[:, 3:]``), the float32 proprioceptive and canonical observations,
+    the world → torso rotation, the world TCP poses and the robot's physics health (:func:`robot_health`). ``C``: 4×3×3 scratch."""
     R = quats_to_mats(PQ[:, 3:])
     n = q.shape[0]
     proprio = np.empty(2 * n + 13, dtype=np.float32)
@@ -466,22 +466,33 @@ def robot_state(PQ, q, qd, base_pos, base_orn, base_vel, base_ang, torso_row, R_
         proprio[2 * n + 3 + i] = base_orn[i]
     canonical = np.empty(23, dtype=np.float32)
     canonical_obs(PQ, R, torso_row, R_fix, ee_rows, tcp, R_tcp, grips, cam_row, cam_off, cam_R, C, canonical)
+    to_torso = C[1].copy()  # world → canonical torso frame rotation, (R_torso R_fix)ᵀ
+    tcp_w = np.zeros((2, 3))  # world TCP positions and rotations (left, right; zeros for a missing arm)
+    tcp_R = np.zeros((2, 3, 3))
+    for k in range(2):
+        e = ee_rows[k]
+        if e >= 0:
+            for i in range(3):
+                tcp_w[k, i] = PQ[e, i] + R[e, i, 0] * tcp[k, 0] + R[e, i, 1] * tcp[k, 1] + R[e, i, 2] * tcp[k, 2]
+                for j in range(3):
+                    tcp_R[k, i, j] = R[e, i, 0] * R_tcp[k, 0, j] + R[e, i, 1] * R_tcp[k, 1, j] + R[e, i, 2] * R_tcp[k, 2, j]
     code, joint = robot_health(q, qd, base_pos, base_vel, lo, hi, max_joint_speed, max_speed)
-    return R, proprio, canonical, code, joint
+    return R, proprio, canonical, to_torso, tcp_w, tcp_R, code, joint
 
 
 @njit(cache=True)
-def part_features(pos, orn, target, tp, tR, tcp):
-    """Torso-frame features of a part being handled (see :meth:`Task.part_features`): its position and
-    xyzw orientation, the target's position, target − part, part − TCP (16 numbers)."""
-    out = np.empty(16)
-    for i in range(3):  # tRᵀ applied to the four difference vectors
+def part_features(pos, orn, target, tp, to_torso, tcp, tail):
+    """Torso-frame features of a part being handled (see :meth:`Task.part_observation`): its position and
+    xyzw orientation, the target's position, target − part, part − TCP (16 numbers), then ``tail``; float32.
+    ``tp``, ``to_torso``: the torso's world position and world → torso rotation."""
+    out = np.empty(16 + tail.shape[0], dtype=np.float32)
+    for i in range(3):  # to_torso applied to the four difference vectors
         s0 = s1 = s2 = s3 = 0.0
         for j in range(3):
-            s0 += tR[j, i] * (pos[j] - tp[j])
-            s1 += tR[j, i] * (target[j] - tp[j])
-            s2 += tR[j, i] * (target[j] - pos[j])
-            s3 += tR[j, i] * (pos[j] - tcp[j])
+            s0 += to_torso[i, j] * (pos[j] - tp[j])
+            s1 += to_torso[i, j] * (target[j] - tp[j])
+            s2 += to_torso[i, j] * (target[j] - pos[j])
+            s3 += to_torso[i, j] * (pos[j] - tcp[j])
         out[i], out[7 + i], out[10 + i], out[13 + i] = s0, s1, s2, s3
     Rp = quats_to_mats(orn.reshape(1, 4))[0]  # the part's rotation, in the torso frame below
     M = np.empty((3, 3))
@@ -489,22 +500,32 @@ def part_features(pos, orn, target, tp, tR, tcp):
         for j in range(3):
             s = 0.0
             for t in range(3):
-                s += tR[t, i] * Rp[t, j]
+                s += to_torso[i, t] * Rp[t, j]
             M[i, j] = s
     out[3], out[4], out[5], out[6] = _quat_of(M)
+    for i in range(tail.shape[0]):
+        out[16 + i] = tail[i]
     return out
 
 
 @njit(cache=True)
-def pose_target_features(tp, tR, pos, R, target_p, target_R):
-    """Torso-frame features of a TCP pose target: the target's position and xyzw orientation, the
-    position error and the rotation error (axis-angle) — 13 numbers — and the errors' sizes (m, rad)."""
-    out = np.empty(13)
-    tRT = tR.T.copy()
-    out[0:3] = _mv(tRT, target_p - tp)
-    out[3:7] = _mat_to_quat(_mm(tRT, target_R))
+def pose_target_features(tp, to_torso, pos, R, target_p, target_R, head):
+    """Torso-frame features of a TCP pose target (float32): ``head``, then the target's position and xyzw
+    orientation, the position error and the rotation error (axis-angle) — 13 numbers; and the errors'
+    sizes (m, rad). ``tp``, ``to_torso``: the torso's world position and world → torso rotation."""
+    n = head.shape[0]
+    out = np.empty(n + 13, dtype=np.float32)
+    for i in range(n):
+        out[i] = head[i]
     d = target_p - pos
-    out[7:10] = _mv(tRT, d)
     rv = _mat_to_rotvec(_mm(target_R, R.T.copy()))
-    out[10:13] = _mv(tRT, rv)
+    for i in range(3):
+        s0 = s1 = s2 = 0.0
+        for j in range(3):
+            s0 += to_torso[i, j] * (target_p[j] - tp[j])
+            s1 += to_torso[i, j] * d[j]
+            s2 += to_torso[i, j] * rv[j]
+        out[n + i], out[n + 7 + i], out[n + 10 + i] = s0, s1, s2
+    x, y, z, w = _quat_of(_mm(to_torso, target_R))
+    out[n + 3], out[n + 4], out[n + 5], out[n + 6] = x, y, z, w
     return out, np.sqrt(d[0] ** 2 + d[1] ** 2 + d[2] ** 2), np.sqrt(rv[0] ** 2 + rv[1] ** 2 + rv[2] ** 2)

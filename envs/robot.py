@@ -22,8 +22,10 @@ from humanoid_ground.robots.geometry import rpy_to_matrix
 from . import kernels
 from .kinematics import Kinematics
 from .rotations import quat_to_mat
+from .sim import _frozen
 
 SIDES = ("left", "right")
+_SIDE_ROW = {s: k for k, s in enumerate(SIDES)}
 _first, _second = itemgetter(0), itemgetter(1)
 FIXED_BASE_CLEARANCE = 0.02
 
@@ -251,13 +253,19 @@ class Robot:
             rows.append(tuple(self.base_pos) + tuple(self.base_orn))
         PQ = np.array(rows).reshape(-1, 7)
         self._P = PQ[:, :3]
-        self._R, self.proprio_obs, self.canonical_obs, code, joint = kernels.robot_state(
+        self._torso = None  # the torso pose of this state, computed on first use
+        self.torso_position = self._P[self._row[self.torso_link]]  #: world position of the torso link
+        self._R, self.proprio_obs, self.canonical_obs, self.to_torso, tcp_w, tcp_R, code, joint = kernels.robot_state(
             PQ, self.q, self.qd, self.base_pos, self.base_orn, self.base_vel, self.base_ang, self._row[self.torso_link],
             self.R_torso_fix, self._obs_ee_rows, self._obs_tcp, self._obs_R_tcp, self.grips, self._row[self.cam_link],
             self.cam_offset, self.cam_R, self._obs_scratch, *self._health_lim, 10 * MAX_SPEED, MAX_SPEED)
         #: physics health of this state: (0, -1) healthy; (1, -1) NaN/inf; (2, j) joint j past its limit;
         #: (3, j) joint j (or, j = -1, the base) faster than physically possible
         self.health = (code, joint)
+        #: world → canonical torso frame rotation of this state, (R_torso R_fix)ᵀ, for the observation kernels
+        self.to_torso.flags.writeable = False
+        tcp_w.flags.writeable = tcp_R.flags.writeable = False
+        self._tcp_w, self._tcp_R = tcp_w, tcp_R
 
     def arm_links(self, side: str) -> list[int]:
         """PyBullet links of one arm: its joints' links and its hand."""
@@ -269,8 +277,10 @@ class Robot:
         return self._R[self._row[link]]
 
     def torso_pose(self) -> tuple[np.ndarray, np.ndarray]:
-        i = self._row[self.torso_link]
-        return self._P[i], self._R[i] @ self.R_torso_fix
+        """World position and canonical rotation of the torso (read-only; once per state)."""
+        if self._torso is None:
+            self._torso = (self.torso_position, _frozen(self._R[self._row[self.torso_link]] @ self.R_torso_fix))
+        return self._torso
 
     def tcp_world(self, side: str) -> tuple[np.ndarray, np.ndarray]:
         """World position and rotation of one arm's TCP."""
@@ -280,10 +290,13 @@ class Robot:
         return self._P[i] + R @ arm.tcp_link, R @ arm.R_tcp
 
     def tcp_position(self, side: str) -> np.ndarray:
-        """World position of one arm's TCP (:meth:`tcp_world` without the rotation)."""
-        arm = self.arms[side]
-        i = self._row[arm.ee_link]
-        return self._P[i] + self._R[i] @ arm.tcp_link
+        """World position of one arm's TCP, computed with the state in :meth:`refresh` (read-only): what
+        the observations and rewards use. Equal to :meth:`tcp_world`'s to rounding."""
+        return self._tcp_w[_SIDE_ROW[side]]
+
+    def tcp_rotation(self, side: str) -> np.ndarray:
+        """World rotation of one arm's TCP, computed with the state in :meth:`refresh` (read-only)."""
+        return self._tcp_R[_SIDE_ROW[side]]
 
     def tcp_in_torso(self, side: str) -> tuple[np.ndarray, np.ndarray]:
         tp, tR = self.torso_pose()

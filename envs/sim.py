@@ -91,7 +91,8 @@ class Sim:
         c = self._poses.get(body)
         if c is None:
             pos, orn = p.getBasePositionAndOrientation(body, physicsClientId=self.cid)
-            c = self._poses[body] = (_frozen(pos), _frozen(orn))
+            a = _frozen(pos + orn)
+            c = self._poses[body] = (a[:3], a[3:])
         return c
 
     def velocity(self, body: int) -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +100,8 @@ class Sim:
         c = self._vels.get(body)
         if c is None:
             lin, ang = p.getBaseVelocity(body, physicsClientId=self.cid)
-            c = self._vels[body] = (_frozen(lin), _frozen(ang))
+            a = _frozen(lin + ang)
+            c = self._vels[body] = (a[:3], a[3:])
         return c
 
     def set_pose(self, body: int, pos, orn=(0, 0, 0, 1)) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from humanoid_ground.envs.kernels import part_features
 from humanoid_ground.errors import HGroundError
 
 if TYPE_CHECKING:
@@ -84,20 +85,21 @@ class Task:
 
     def approach_reward(self, side: str, body: int) -> float:
         """Shaping shared by the pick-and-place family: get the hand to the part, then hold it."""
-        held = self.env.grasp.held.get(side) == body
-        if held:
+        if self.env.grasp.held.get(side) == body:
             return 0.3
-        d = self.robot.tcp_position(side) - self.sim.pose(body)[0]
-        return -0.5 * min(math.sqrt(d @ d), 0.5)
+        x, y, z = self.robot.tcp_position(side).tolist()
+        px, py, pz = self.sim.pose(body)[0].tolist()
+        return -0.5 * min(math.sqrt((x - px) ** 2 + (y - py) ** 2 + (z - pz) ** 2), 0.5)
 
-    def part_features(self, body: int, target: np.ndarray, side: str) -> np.ndarray:
-        """Observation features shared by the part-handling tasks, all in the torso frame (16 numbers): the
-        part's position and xyzw orientation, the target's position, target − part, part − TCP."""
-        from humanoid_ground.envs.kernels import part_features
-
+    def part_observation(self, body: int, target, side: str, *extra: float) -> np.ndarray:
+        """The observation of the part-handling tasks (float32, one compiled call): :func:`part_features`
+        of ``body`` against ``target`` (16 numbers, torso frame), whether ``side``'s hand holds it, the
+        task's ``extra`` numbers, and the arm's sign (left +1, right −1)."""
+        r = self.robot
         pos, orn = self.sim.pose(body)
-        tp, tR = self.robot.torso_pose()
-        return part_features(pos, orn, np.asarray(target, dtype=float), tp, tR, self.robot.tcp_position(side))
+        tail = (self.holding(side, body),) + extra + (1.0 if side == "left" else -1.0,)
+        return part_features(pos, orn, np.asarray(target, dtype=float), r.torso_position, r.to_torso, r.tcp_position(side),
+                             np.array(tail))
 
     def holding(self, side: str, body: int) -> float:
         return 1.0 if self.env.grasp.held.get(side) == body else 0.0

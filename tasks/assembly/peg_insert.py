@@ -80,8 +80,7 @@ class PegInsert(Task):
     def observation(self):
         _, _, _, depth = self._geometry()
         hole = np.array([self.hole_xy[0], self.hole_xy[1], self.ws.bench_top + self.D])
-        return np.concatenate([self.part_features(self.peg, hole, self.side),
-                               [self.holding(self.side, self.peg), depth / self.D, 1.0 if self.side == "left" else -1.0]])
+        return self.part_observation(self.peg, hole, self.side, depth / self.D)
 
     def evaluate(self):
         pos, _, lateral, depth = self._geometry()

@@ -48,6 +48,7 @@ class PickPlace(Task):
         self.keep_clear = [self.part, self.fixture]
         self.side = "right"
         self.fixture_xy = np.zeros(2)
+        self.fixture_pos = np.zeros(3)
 
     def place(self, rng):
         p_, s = self.params, max(self.ws.scale, 0.6)
@@ -59,27 +60,23 @@ class PickPlace(Task):
         self.sim.set_pose(self.fixture, [fix_xy[0], fix_xy[1], top])
         self.sim.set_pose(self.part, [part_xy[0], part_xy[1], top + self.h_part / 2])
         self.fixture_xy = fix_xy
-
-    def _state(self):
-        pos, orn = self.sim.pose(self.part)
-        lin, _ = self.sim.velocity(self.part)
-        return pos, orn, lin
+        self.fixture_pos = np.array([fix_xy[0], fix_xy[1], top])
 
     def observation(self):
-        fix = np.array([self.fixture_xy[0], self.fixture_xy[1], self.ws.bench_top])
-        return np.concatenate([self.part_features(self.part, fix, self.side),
-                               [self.holding(self.side, self.part), 1.0 if self.side == "left" else -1.0]])
+        return self.part_observation(self.part, self.fixture_pos, self.side)
 
     def evaluate(self):
-        pos, _, lin = self._state()
-        lateral = math.hypot(pos[0] - self.fixture_xy[0], pos[1] - self.fixture_xy[1])
-        bottom = pos[2] - self.h_part / 2 - self.ws.bench_top
-        held = any(b == self.part for b in self.env.grasp.held.values())
-        speed = math.sqrt(lin @ lin)
+        x, y, z = self.sim.pose(self.part)[0].tolist()
+        vx, vy, vz = self.sim.velocity(self.part)[0].tolist()
+        fx, fy, top = self.fixture_pos.tolist()
+        lateral = math.hypot(x - fx, y - fy)
+        bottom = z - self.h_part / 2 - top
+        held = self.part in self.env.grasp.held.values()
+        speed = math.sqrt(vx * vx + vy * vy + vz * vz)
         inside = lateral <= self.params.clearance + 0.002 and bottom <= 0.01  # small tilts against the wall allowed
         ok = bool(inside and not held and speed < self.params.rest_speed)
         reward = self.approach_reward(self.side, self.part) - lateral - max(bottom, 0) + (2.0 if ok else 0)
-        return Evaluation(reward, ok, {"lateral_error": lateral, "height_above_floor": float(bottom), "speed": speed})
+        return Evaluation(reward, ok, {"lateral_error": lateral, "height_above_floor": bottom, "speed": speed})
 
     def plan(self):
         steps = pick_and_place(self.env, self.side, self.part, lambda: self.fixture_xy, self.ws.bench_top, self.h_part / 2,

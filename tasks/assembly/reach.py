@@ -5,6 +5,7 @@ default pose), so every robot — four-joint arms included — can succeed.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,8 @@ from humanoid_ground.robots._pybullet import p
 
 from ..base import Evaluation, Task, TaskParams
 from ..scripted import Goal, Servo, Step
+
+_ONEHOT = {"left": np.array([1.0, 0.0]), "right": np.array([0.0, 1.0])}  # which arm reaches
 
 
 @dataclass
@@ -66,19 +69,19 @@ class Reach(Task):
         evaluate share them (each refresh reads new link frames, so their identity marks the state)."""
         r = self.robot
         if self._feat_of is not r._R:
-            tp, tR = r.torso_pose()
-            pos, R = r.tcp_world(self.side)
-            self._feat, self._feat_of = pose_target_features(tp, tR, pos, R, self.target_p, self.target_R), r._R
+            side = self.side
+            self._feat = pose_target_features(r.torso_position, r.to_torso, r.tcp_position(side), r.tcp_rotation(side),
+                                              self.target_p, self.target_R, _ONEHOT[side])
+            self._feat_of = r._R
         return self._feat
 
     def errors(self) -> tuple[float, float]:
         """TCP position error (m) and orientation error (degrees)."""
         _, dp, dr = self._features()
-        return float(dp), float(np.degrees(dr))
+        return dp, math.degrees(dr)
 
     def observation(self):
-        onehot = [1.0, 0.0] if self.side == "left" else [0.0, 1.0]
-        return np.concatenate([onehot, self._features()[0]])
+        return self._features()[0]
 
     def evaluate(self):
         dp, dr = self.errors()

@@ -77,8 +77,7 @@ class ShaftInsert(Task):
     def observation(self):
         _, _, _, engaged = self._geometry()
         shaft_top = np.array([self.shaft_xy[0], self.shaft_xy[1], self.ws.bench_top + self.H])
-        return np.concatenate([self.part_features(self.gear, shaft_top, self.side),
-                               [self.holding(self.side, self.gear), engaged / self.T, 1.0 if self.side == "left" else -1.0]])
+        return self.part_observation(self.gear, shaft_top, self.side, engaged / self.T)
 
     def evaluate(self):
         pos, _, lateral, engaged = self._geometry()
