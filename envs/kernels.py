@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .rotations import _mat_to_quat, _mat_to_rotvec, _quat_of, quats_to_mats
+from .rotations import _mat_to_rotvec, _quat_of, quats_to_mats
 
 
 @njit(cache=True)
