@@ -451,7 +451,7 @@ def robot_state(PQ, q, qd, base_pos, base_orn, base_vel, base_ang, torso_row, R_
                 cam_off, cam_R, C, lo, hi, max_joint_speed, max_speed):
     """Everything the env derives from one step's state reads, in one call: the link frames' rotations
     (from the xyzw quaternions in ``PQ[:, 3:]``), the float32 proprioceptive and canonical observations,
-    the world → torso rotation, the world TCP poses and the robot's physics health (:func:`robot_health`). ``C``: 4×3×3 scratch."""
+    the torso and TCP frames for the observation kernels and the robot's physics health (:func:`robot_health`). ``C``: 4×3×3 scratch."""
     R = quats_to_mats(PQ[:, 3:])
     n = q.shape[0]
     proprio = np.empty(2 * n + 13, dtype=np.float32)
@@ -466,18 +466,22 @@ def robot_state(PQ, q, qd, base_pos, base_orn, base_vel, base_ang, torso_row, R_
         proprio[2 * n + 3 + i] = base_orn[i]
     canonical = np.empty(23, dtype=np.float32)
     canonical_obs(PQ, R, torso_row, R_fix, ee_rows, tcp, R_tcp, grips, cam_row, cam_off, cam_R, C, canonical)
-    to_torso = C[1].copy()  # world → canonical torso frame rotation, (R_torso R_fix)ᵀ
-    tcp_w = np.zeros((2, 3))  # world TCP positions and rotations (left, right; zeros for a missing arm)
-    tcp_R = np.zeros((2, 3, 3))
+    # frames[0]: world → canonical torso rotation (R_torso R_fix)ᵀ (rows 0-2) and the torso position (row 3);
+    # frames[1], frames[2]: the left / right TCP's world rotation and position (zeros for a missing arm)
+    frames = np.zeros((3, 4, 3))
+    for i in range(3):
+        frames[0, 3, i] = PQ[torso_row, i]
+        for j in range(3):
+            frames[0, i, j] = C[1, i, j]
     for k in range(2):
         e = ee_rows[k]
         if e >= 0:
             for i in range(3):
-                tcp_w[k, i] = PQ[e, i] + R[e, i, 0] * tcp[k, 0] + R[e, i, 1] * tcp[k, 1] + R[e, i, 2] * tcp[k, 2]
+                frames[1 + k, 3, i] = PQ[e, i] + R[e, i, 0] * tcp[k, 0] + R[e, i, 1] * tcp[k, 1] + R[e, i, 2] * tcp[k, 2]
                 for j in range(3):
-                    tcp_R[k, i, j] = R[e, i, 0] * R_tcp[k, 0, j] + R[e, i, 1] * R_tcp[k, 1, j] + R[e, i, 2] * R_tcp[k, 2, j]
+                    frames[1 + k, i, j] = R[e, i, 0] * R_tcp[k, 0, j] + R[e, i, 1] * R_tcp[k, 1, j] + R[e, i, 2] * R_tcp[k, 2, j]
     code, joint = robot_health(q, qd, base_pos, base_vel, lo, hi, max_joint_speed, max_speed)
-    return R, proprio, canonical, to_torso, tcp_w, tcp_R, code, joint
+    return R, proprio, canonical, frames, code, joint
 
 
 @njit(cache=True)

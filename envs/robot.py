@@ -25,7 +25,7 @@ from .rotations import quat_to_mat
 from .sim import _frozen
 
 SIDES = ("left", "right")
-_SIDE_ROW = {s: k for k, s in enumerate(SIDES)}
+_SIDE_ROW = {s: 1 + k for k, s in enumerate(SIDES)}  # rows of Robot._frames
 _first, _second = itemgetter(0), itemgetter(1)
 FIXED_BASE_CLEARANCE = 0.02
 
@@ -254,18 +254,18 @@ class Robot:
         PQ = np.array(rows).reshape(-1, 7)
         self._P = PQ[:, :3]
         self._torso = None  # the torso pose of this state, computed on first use
-        self.torso_position = self._P[self._row[self.torso_link]]  #: world position of the torso link
-        self._R, self.proprio_obs, self.canonical_obs, self.to_torso, tcp_w, tcp_R, code, joint = kernels.robot_state(
+        self._R, self.proprio_obs, self.canonical_obs, frames, code, joint = kernels.robot_state(
             PQ, self.q, self.qd, self.base_pos, self.base_orn, self.base_vel, self.base_ang, self._row[self.torso_link],
             self.R_torso_fix, self._obs_ee_rows, self._obs_tcp, self._obs_R_tcp, self.grips, self._row[self.cam_link],
             self.cam_offset, self.cam_R, self._obs_scratch, *self._health_lim, 10 * MAX_SPEED, MAX_SPEED)
         #: physics health of this state: (0, -1) healthy; (1, -1) NaN/inf; (2, j) joint j past its limit;
         #: (3, j) joint j (or, j = -1, the base) faster than physically possible
         self.health = (code, joint)
-        #: world → canonical torso frame rotation of this state, (R_torso R_fix)ᵀ, for the observation kernels
-        self.to_torso.flags.writeable = False
-        tcp_w.flags.writeable = tcp_R.flags.writeable = False
-        self._tcp_w, self._tcp_R = tcp_w, tcp_R
+        # the frames the observation kernels use (read-only): torso (world → torso rotation, position),
+        # then each TCP's world rotation and position
+        frames.flags.writeable = False
+        self._frames = frames
+        self.to_torso, self.torso_position = frames[0, :3], frames[0, 3]
 
     def arm_links(self, side: str) -> list[int]:
         """PyBullet links of one arm: its joints' links and its hand."""
@@ -292,11 +292,11 @@ class Robot:
     def tcp_position(self, side: str) -> np.ndarray:
         """World position of one arm's TCP, computed with the state in :meth:`refresh` (read-only): what
         the observations and rewards use. Equal to :meth:`tcp_world`'s to rounding."""
-        return self._tcp_w[_SIDE_ROW[side]]
+        return self._frames[_SIDE_ROW[side], 3]
 
     def tcp_rotation(self, side: str) -> np.ndarray:
         """World rotation of one arm's TCP, computed with the state in :meth:`refresh` (read-only)."""
-        return self._tcp_R[_SIDE_ROW[side]]
+        return self._frames[_SIDE_ROW[side], :3]
 
     def tcp_in_torso(self, side: str) -> tuple[np.ndarray, np.ndarray]:
         tp, tR = self.torso_pose()

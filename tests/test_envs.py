@@ -266,6 +266,11 @@ def test_ik_jacobian_matches_urdf_kinematics(robot, base):
         J_urdf, tcp, _ = r.kin.jacobian(arm.chain, r.q, T, arm.tcp_link, arm.cols)
         assert np.allclose(r.jacobian(side), J_urdf, atol=1e-5)
         assert np.allclose(r.tcp_world(side)[0], tcp, atol=1e-5)
+        # the compiled frames the observations use agree with the numpy ones the experts use
+        assert np.allclose(r.tcp_position(side), r.tcp_world(side)[0], atol=1e-12)
+        assert np.allclose(r.tcp_rotation(side), r.tcp_world(side)[1], atol=1e-12)
+    tp, tR = r.torso_pose()
+    assert np.array_equal(r.torso_position, tp) and np.allclose(r.to_torso, tR.T, atol=1e-12)
     env.close()
 
 
