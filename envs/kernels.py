@@ -28,18 +28,6 @@ from .rotations import _mat_to_rotvec, _quat_of, quats_to_mats
 
 
 @njit(cache=True)
-def _mv(A, x):
-    m, n = A.shape
-    y = np.zeros(m)
-    for i in range(m):
-        s = 0.0
-        for j in range(n):
-            s += A[i, j] * x[j]
-        y[i] = s
-    return y
-
-
-@njit(cache=True)
 def _mm(A, B):
     m, k = A.shape
     n = B.shape[1]
@@ -451,7 +439,8 @@ def robot_state(PQ, q, qd, base_pos, base_orn, base_vel, base_ang, torso_row, R_
                 cam_off, cam_R, C, lo, hi, max_joint_speed, max_speed):
     """Everything the env derives from one step's state reads, in one call: the link frames' rotations
     (from the xyzw quaternions in ``PQ[:, 3:]``), the float32 proprioceptive and canonical observations,
-    the torso and TCP frames for the observation kernels and the robot's physics health (:func:`robot_health`). ``C``: 4×3×3 scratch."""
+    the torso and TCP frames for the observation kernels and the robot's physics health
+    (:func:`robot_health`). ``C``: 4×3×3 scratch."""
     R = quats_to_mats(PQ[:, 3:])
     n = q.shape[0]
     proprio = np.empty(2 * n + 13, dtype=np.float32)
