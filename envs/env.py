@@ -14,6 +14,8 @@ from humanoid_ground.robots import get_card, load_asset
 from humanoid_ground.robots._pybullet import p
 
 from .camera import Camera
+from .embodiment import DIM as EMBODIMENT_DIM
+from .embodiment import embodiment_vector
 from .grasp import GraspManager
 from .robot import MAX_SPEED, Robot
 from .sim import Sim, SimConfig
@@ -81,6 +83,9 @@ class HumanoidEnv(gym.Env):
         self.cid = self.sim.cid
         self.robot = Robot(self.asset, self.cid, base=self.base_mode, dt=self.sim_cfg.dt)
         self.workspace = Workspace.from_robot(self.robot)
+        #: the body descriptor (constant per robot; see :mod:`.embodiment`)
+        self.embodiment = embodiment_vector(self.robot, self.workspace)
+        self.embodiment.flags.writeable = False
         self.task = self._task_factory(self)
         if len(self.robot.arms) < self.task.arms_required:
             raise HGroundError(f"robot '{self.card.name}' has {len(self.robot.arms)} arm(s); task '{self.task_name}' needs {self.task.arms_required}")
@@ -103,6 +108,7 @@ class HumanoidEnv(gym.Env):
             "proprio": spaces.Box(-np.inf, np.inf, (2 * n + 13,), dtype=np.float32),
             "canonical": spaces.Box(-np.inf, np.inf, (23,), dtype=np.float32),
             "task": spaces.Box(-np.inf, np.inf, (self.task.obs_dim,), dtype=np.float32),
+            "embodiment": spaces.Box(-np.inf, np.inf, (EMBODIMENT_DIM,), dtype=np.float32),
         }
         if self.obs_mode in ("rgb", "rgbd"):
             s = self.image_size
@@ -170,7 +176,8 @@ class HumanoidEnv(gym.Env):
     # --- observation / info --------------------------------------------------------------------------------
     def _obs(self, safe: bool = False) -> dict:
         r = self.robot
-        o = {"proprio": r.proprio_obs, "canonical": r.canonical_obs, "task": np.asarray(self.task.observation(), dtype=np.float32)}
+        o = {"proprio": r.proprio_obs, "canonical": r.canonical_obs, "task": np.asarray(self.task.observation(), dtype=np.float32),
+             "embodiment": self.embodiment}
         if safe:  # after a blow-up: finite numbers (values beyond float32 became inf above)
             o = {k: np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0) for k, v in o.items()}
         if self.camera is not None:

@@ -79,6 +79,11 @@ def cmd_robots_show(args) -> int:
     from humanoid_ground.robots import get_card, load_asset
 
     card = get_card(args.name)
+    if args.format == "yaml":  # a card to start from: hground robots show NAME --format yaml > my_robot.yaml
+        from humanoid_ground.robots.registry import card_yaml
+
+        print(card_yaml(card), end="")
+        return 0
     asset = load_asset(card)
     if args.format == "json":
         print(json.dumps({"card": card.model_dump(mode="json", exclude_none=True), "joints": [j.__dict__ for j in asset.joints],
@@ -173,7 +178,10 @@ def cmd_robots_check(args) -> int:
 def cmd_robots_register(args) -> int:
     from humanoid_ground.robots import load_card, register
 
+    from humanoid_ground.robots.registry import check_can_register
+
     card = load_card(args.card)
+    check_can_register(card, overwrite=args.force)  # before the (long) validation
     _, rep = _run_check(args.card, args.format, args.quick)
     _print_report(rep, args.format)
     bad_role = _role_failure(rep, card)
@@ -215,7 +223,8 @@ def cmd_eval(args) -> int:
     s = res["summary"]
     lo, hi = s["success_ci95"]
     t = res["trained_on"]
-    print(f"{res['task']} on {res['robot']} (policy trained on {t['robot']}/{t['task']}, {t['algo']}, {t['steps']} steps): "
+    group = "in-distribution" if res["group"] == "in_distribution" else "held-out"
+    print(f"{res['task']} on {res['robot']}, {group} (policy trained on {', '.join(t['robots'])} / {t['task']}, {t['algo']}, {t['steps']} steps): "
           f"success {100 * s['success_rate']:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}] 95% Wilson over {s['episodes']} episodes; "
           f"mean return {s['mean_return']:.2f}; mean length {s['mean_length']:.0f}")
     for k, v in s["metrics"].items():
@@ -432,9 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = rs.add_parser("list", help="all robots usable by name")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_robots_list)
-    p = rs.add_parser("show", help="a robot's card, joints, masses and canonical roles")
+    p = rs.add_parser("show", help="a robot's card, joints, masses and canonical roles (--format yaml: the card, to start your own)")
     p.add_argument("name")
-    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--format", choices=["table", "json", "yaml"], default="table")
     p.set_defaults(func=cmd_robots_show)
     p = rs.add_parser("check", help="validate a robot (by name or card file) and print a report")
     p.add_argument("target", metavar="NAME|CARD.yaml")

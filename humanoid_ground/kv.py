@@ -8,9 +8,15 @@ import yaml
 from humanoid_ground.errors import HGroundError, unknown_name
 
 
+#: options that are counts: at least this much (every command shares these meanings)
+MINIMUMS = {"episodes": 1, "workers": 1, "resolution": 16, "video": 0, "seed": 0, "max_episode_steps": 1}
+
+
 def parse_kv(args: list[str], defaults: dict[str, Any], command: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
     """``["episodes=50", "robots=[unitree_h1,unitree_g1]"]`` -> a dict over ``defaults``; values are
-    parsed as YAML scalars/lists (``a,b`` is a list too). Unknown keys get a did-you-mean."""
+    parsed as YAML scalars/lists (``a,b`` is a list too). Unknown keys get a did-you-mean; a value
+    whose default is a whole number or a boolean must be one (counts within :data:`MINIMUMS`), so a
+    bad value is one line before anything runs."""
     out = dict(defaults)
     for a in args:
         if "=" not in a:
@@ -19,7 +25,15 @@ def parse_kv(args: list[str], defaults: dict[str, Any], command: str, required: 
         key = key.strip().lstrip("+")
         if key not in defaults:
             raise unknown_name(f"{command} option", key, list(defaults))
-        out[key] = parse_value(raw)
+        out[key] = v = parse_value(raw)
+        d = defaults[key]
+        if isinstance(d, bool) and not isinstance(v, bool):
+            raise HGroundError(f"{command}: {key}={raw}: use true or false")
+        if (isinstance(d, int) and not isinstance(d, bool)) or (d is None and key in MINIMUMS and v is not None):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise HGroundError(f"{command}: {key}={raw}: not a whole number")
+        if key in MINIMUMS and isinstance(v, int) and v < MINIMUMS[key]:
+            raise HGroundError(f"{command}: {key}={raw}: use {MINIMUMS[key]} or more")
     missing = [k for k in required if out.get(k) in (None, "")]
     if missing:
         raise HGroundError(f"{command}: missing {', '.join(k + '=...' for k in missing)}")

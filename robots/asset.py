@@ -182,6 +182,29 @@ def _build(card: RobotCard, src: Path, out: Path) -> dict:
     return meta
 
 
+def _build_variant(card: RobotCard, base: RobotAsset, draw, out: Path) -> dict:
+    """A procedural variant (see :mod:`.morph`): the base asset's URDF perturbed; meshes stay in the
+    base asset's folder (scaled in the URDF)."""
+    from .body import compute_collision_filter
+    from .morph import perturb_urdf
+
+    tree = ET.parse(base.urdf_path)
+    root = tree.getroot()
+    perturb_urdf(root, card, draw)
+    links = check_inertials(root, base.urdf_path, [])
+    urdf_path = out / "robot.urdf"
+    ET.indent(tree)
+    tree.write(urdf_path, encoding="unicode", xml_declaration=True)
+    extra = {"joints": {j.name: {"damping": j.damping, "armature": j.armature} for j in base.joints}}
+    joints = _joint_infos(root, extra)
+    meta = {"importer_version": IMPORTER_VERSION, "card": card.name, "source": f"variant of {base.card.name} ({base.key})",
+            "root_link": base.root_link, "joints": [j.__dict__ for j in joints], "links": links,
+            "warnings": list(base.warnings), "counts": base.counts, "hull_counts": base.hull_counts,
+            "free_base": base.free_base, "built_at": time.time(), "morph": draw.__dict__}
+    meta["filter_pairs"] = compute_collision_filter(urdf_path, card, joints, base.root_link)
+    return meta
+
+
 def _asset_from_meta(card: RobotCard, folder: Path, key: str, meta: dict, cached: bool, secs: float) -> RobotAsset:
     return RobotAsset(
         card=card, urdf_path=folder / "robot.urdf", key=key, root_link=meta["root_link"],
@@ -197,8 +220,17 @@ def load_asset(card: RobotCard, rebuild: bool = False) -> RobotAsset:
     :param rebuild: ignore the cache and convert again.
     """
     t0 = time.perf_counter()
-    src = model_path(card)
-    key = cache_key(card, src)
+    if card.morph_of is not None:  # a procedural variant: the base robot's asset, perturbed
+        from .morph import morph_key
+
+        base, draw = card.morph_of
+        base_asset = load_asset(base)
+        key = morph_key(base_asset.key, draw)
+        build = lambda out: _build_variant(card, base_asset, draw, out)  # noqa: E731
+    else:
+        src = model_path(card)
+        key = cache_key(card, src)
+        build = lambda out: _build(card, src, out)  # noqa: E731
     folder = paths.cache_dir() / "assets" / f"{card.name}-{key}"
     meta_file = folder / "meta.json"
     if meta_file.is_file() and not rebuild:
@@ -210,7 +242,7 @@ def load_asset(card: RobotCard, rebuild: bool = False) -> RobotAsset:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{card.name}-", dir=folder.parent))
     try:
-        meta = _build(card, src, tmp)
+        meta = build(tmp)
         # meshes were written under tmp/: point the URDF at their final place
         text = (tmp / "robot.urdf").read_text().replace(str(tmp), str(folder))
         (tmp / "robot.urdf").write_text(text)

@@ -113,7 +113,7 @@ class PD(_Strict):
 
 
 class RobotCard(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str = Field(pattern=r"^[a-z0-9_]+(-m[0-9]+)?$")  # "-m<seed>": a procedural variant (robots.morph)
     vendor: str
     model: str
     license: str
@@ -134,6 +134,8 @@ class RobotCard(_Strict):
     # where the card was read from (relative `file:` sources resolve against its folder)
     card_path: Optional[str] = Field(None, exclude=True)
     builtin: bool = Field(False, exclude=True)
+    # a procedural variant: (base card, robots.morph.Draw); None for a vendor's own model
+    morph_of: Optional[Any] = Field(None, exclude=True)
 
     @field_validator("default_pose")
     @classmethod

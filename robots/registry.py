@@ -44,7 +44,21 @@ def get_card(name_or_path: str | Path) -> RobotCard:
     u = _user_files()
     if s in u:
         return load_card(u[s])
+    from .morph import split_name, variant_card
+
+    v = split_name(s)
+    if v is not None and (v[0] in b or v[0] in u):
+        return variant_card(get_card(v[0]), v[1])
     raise unknown_name("robot", s, robot_names())
+
+
+def is_robot_name(name: str) -> bool:
+    """A built-in or registered robot, or a procedural variant ``<robot>-m<seed>`` of one."""
+    from .morph import split_name
+
+    v = split_name(name)
+    names = set(robot_names())
+    return name in names or (v is not None and v[0] in names)
 
 
 def all_cards() -> list[RobotCard]:
@@ -64,15 +78,30 @@ def _absolutise(card: RobotCard) -> dict:
     return data
 
 
-def register(card: RobotCard, overwrite: bool = False) -> Path:
-    """Write a (validated) card into the user registry atomically; returns its path."""
+def card_yaml(card: RobotCard) -> str:
+    """The card as YAML with absolute source paths: a file to copy, rename and edit into a new card."""
+    data = _absolutise(card)
+    data.pop("builtin", None)
+    head = f"# card of '{card.name}' ({card.vendor} {card.model}); change 'name' before registering a copy\n"
+    return head + yaml.safe_dump(data, sort_keys=False)
+
+
+def check_can_register(card: RobotCard, overwrite: bool = False) -> Path:
+    """Where the card would be registered; refuses a built-in name, or a registered one without
+    ``overwrite`` (checked before validation, so a refusal is immediate)."""
     if card.name in _builtin_files():
         raise HGroundError(f"robot name '{card.name}' is a built-in robot; choose another 'name' in the card")
-    d = paths.registry_dir()
-    d.mkdir(parents=True, exist_ok=True)
-    dest = d / f"{card.name}.yaml"
+    dest = paths.registry_dir() / f"{card.name}.yaml"
     if dest.exists() and not overwrite:
         raise HGroundError(f"robot '{card.name}' is already registered ({dest}); run 'hground robots unregister {card.name}' first or pass --force")
+    return dest
+
+
+def register(card: RobotCard, overwrite: bool = False) -> Path:
+    """Write a (validated) card into the user registry atomically; returns its path."""
+    dest = check_can_register(card, overwrite)
+    d = dest.parent
+    d.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(_absolutise(card), sort_keys=False)
     fd, tmp = tempfile.mkstemp(prefix=f".{card.name}-", suffix=".yaml", dir=d)
     with os.fdopen(fd, "w") as f:

@@ -1,6 +1,8 @@
 """``hground robots check``: validation of a robot card and its model, as a list of named checks."""
 from __future__ import annotations
 
+import difflib
+
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -56,13 +58,17 @@ def role_problems(card: RobotCard, asset: RobotAsset) -> list[str]:
     movable = {j.name for j in asset.movable_joints}
     out: list[str] = []
 
+    def hint(name: str, choices) -> str:
+        close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.5)
+        return f" (did you mean '{close[0]}'?)" if close else ""
+
     def link(key: str, name: str) -> None:
         if name not in links:
-            out.append(f"{key} names link '{name}', which the model does not have")
+            out.append(f"{key} names link '{name}', which the model does not have{hint(name, links)}")
 
     def joint(key: str, name: str) -> None:
         if name not in joints:
-            out.append(f"{key} names joint '{name}', which the model does not have")
+            out.append(f"{key} names joint '{name}', which the model does not have{hint(name, movable)}")
         elif name not in movable:
             out.append(f"{key} names joint '{name}', which is fixed (not movable)")
 

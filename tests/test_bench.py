@@ -29,7 +29,7 @@ def test_smoke_suite_reports_and_reproducibility(tmp_path):
     r = run_cli("bench", "suite=smoke", "policy=expert", f"out={tmp_path / 'a'}", "workers=2")
     assert r.returncode == 0, r.stderr
     a = _results(tmp_path / "a")
-    assert a["schema"] == "hground.bench.results/1" and a["suite"]["id"] == "smoke@v1" and a["suite"]["seeds"] == [0, 1, 2]
+    assert a["schema"] == "hground.bench.results/2" and a["suite"]["id"] == "smoke@v1" and a["suite"]["seeds"] == [0, 1, 2]
     assert all(c["status"] == "ok" and len(c["episodes"]) == 3 for c in a["cells"])
     cell = a["cells"][0]
     lo, hi = cell["summary"]["success_ci95"]
@@ -117,6 +117,6 @@ def test_checkpoint_runs_its_task_cells_and_reports_held_out_robots(tmp_path):
     res = _results(tmp_path / "b")
     assert [c["task"] for c in res["cells"]] == ["reach", "reach"]  # the inspect cell is skipped, not failed
     assert any(e["task"] == "inspect" and "trained on reach" in e["why"] for e in res["suite"]["excluded"])
-    assert res["policy"]["trained_on"] == "unitree_h1" and res["policy"]["hash"]
+    assert res["policy"]["trained_on"] == ["unitree_h1"] and res["policy"]["hash"]
     groups = res["aggregates"]["groups"]
     assert groups["in_distribution"]["cells"] == 1 and groups["held_out"]["cells"] == 1

@@ -8,7 +8,6 @@ import numpy as np
 from humanoid_ground.errors import unknown_name
 
 ALGOS = ("ppo", "sac", "td3", "tqc")
-OFF_POLICY = ("sac", "td3", "tqc")
 
 
 def algo_class(name: str):
@@ -22,6 +21,13 @@ def algo_class(name: str):
     import stable_baselines3 as sb3
 
     return getattr(sb3, name.upper())
+
+
+def is_off_policy(name: str) -> bool:
+    """Whether an algorithm keeps a replay buffer (taken from its class, never from a hand-kept list)."""
+    from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+
+    return issubclass(algo_class(name), OffPolicyAlgorithm)
 
 
 def build_model(algo_cfg: dict, venv, seed: int, tensorboard_log: str | None, device: str = "cpu"):

@@ -1,6 +1,8 @@
 """The Hydra entry point behind ``hground train`` (configs from the installed package)."""
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import sys
 from pathlib import Path
@@ -12,6 +14,16 @@ from humanoid_ground.errors import HGroundError, unknown_name
 
 GROUPS = ("robot", "task", "algo")
 _RESULT: dict = {}
+
+
+def _robot_tag(robot, robots) -> str:
+    from .train import robot_tag
+
+    return robot_tag(list(robots) if robots else [robot])
+
+
+# run folders name the robot, or "<n>robots" for a multi-robot run
+OmegaConf.register_new_resolver("hground_robots", _robot_tag, replace=True)
 
 
 def _choices(group: str) -> list[str]:
@@ -26,6 +38,23 @@ def _choices(group: str) -> list[str]:
     from .algos import ALGOS
 
     return list(ALGOS)
+
+
+def split_top(value: str) -> list[str]:
+    """``a,[b,c],d`` -> ``["a", "[b,c]", "d"]``: commas outside brackets and parentheses."""
+    out, depth, cur = [], 0, ""
+    for ch in value:
+        if ch in "[({":
+            depth += 1
+        elif ch in "])}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return [v.strip() for v in out]
 
 
 def validate_overrides(args: list[str]) -> None:
@@ -43,6 +72,102 @@ def validate_overrides(args: list[str]) -> None:
             v = v.strip()
             if v and v not in choices:
                 raise unknown_name(key, v, choices)
+
+
+def _flat_keys(d: dict, prefix: str = "") -> list[str]:
+    out = []
+    for k, v in d.items():
+        out.append(prefix + str(k))
+        if isinstance(v, dict):
+            out += _flat_keys(v, prefix + str(k) + ".")
+    return out
+
+
+def _robot_list(value: str):
+    import yaml
+
+    try:
+        v = yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise HGroundError(f"robots={value}: not a list; write robots=[unitree_h1,fourier_gr1t2]") from None
+    if v is None:
+        return None
+    return [str(x) for x in v] if isinstance(v, list) else [str(v)]
+
+
+def normalize_robot_overrides(args: list[str], normalized: bool = False) -> list[str]:
+    """``robots=[one]`` is ``robot=one``; ``robots=[a,b,...]`` also sets ``robot=a`` (the run's first
+    robot); ``robot=`` and ``robots=`` naming different robots is an error."""
+    robots_arg = [a for a in args if a.lstrip("+").startswith("robots=")]
+    robot_arg = [a for a in args if a.lstrip("+").startswith("robot=")]
+    if not robots_arg or any(len(split_top(a.partition("=")[2])) > 1 for a in robots_arg):
+        return args  # no list, or a sweep over lists (checked per job)
+    robots = _robot_list(robots_arg[-1].partition("=")[2])
+    rest = [a for a in args if a not in robots_arg and a not in robot_arg]
+    if robots is None:
+        return rest + robot_arg
+    if robot_arg:
+        one = robot_arg[-1].partition("=")[2].strip()
+        if robots != [one] and not (normalized and robots and robots[0].split("-m")[0] == one):
+            raise HGroundError(f"robot={one} and robots={robots_arg[-1].partition('=')[2]} disagree; give only robots=[...] "
+                               "(or only robot=)")
+    if not robots:
+        raise HGroundError("robots=[]: the list is empty; name one robot or more, e.g. robots=[unitree_h1,fourier_gr1t2]")
+    from humanoid_ground.robots import robot_names
+    from humanoid_ground.robots.morph import split_name
+    from humanoid_ground.robots.registry import is_robot_name
+
+    for r in robots:
+        if not is_robot_name(r):
+            raise unknown_name("robot", r, robot_names())
+    v = split_name(robots[0])
+    if len(robots) == 1 and v is None:
+        return rest + [f"robot={robots[0]}"]
+    # the robot config group names a real robot (the first one's base); the list is what trains
+    return rest + [f"robot={v[0] if v else robots[0]}", f"robots=[{','.join(robots)}]"]
+
+
+def preflight(args: list[str], extra: list[str]) -> None:
+    """Compose the config exactly as the run will (Hydra's compose API) and validate it before Hydra
+    creates a run folder: unknown keys get a did-you-mean, bad values one line each. A sweep (``-m``)
+    is checked one swept value at a time."""
+    from hydra import compose, initialize_config_module
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from .train import validate_config
+
+    plain = [a for a in args if "=" in a and not a.startswith("-")]
+    if not plain and any(a.startswith("-") and a not in ("-m", "--multirun") for a in args):
+        return  # --help, --cfg, ...: Hydra's own business
+    sweeps = {a.partition("=")[0]: split_top(a.partition("=")[2]) for a in plain
+              if not a.startswith("hydra") and "(" not in a and len(split_top(a.partition("=")[2])) > 1}
+    base = [a if a.partition("=")[0] not in sweeps else f"{a.partition('=')[0]}={sweeps[a.partition('=')[0]][0]}" for a in plain]
+    variants = [base] + [[f"{k}={v}" if a.partition("=")[0] == k else a for a in base] for k, vs in sweeps.items() for v in vs[1:]]
+    searchpath = [e for e in extra if e.startswith("hydra.searchpath")]
+    with initialize_config_module(config_module="humanoid_ground.configs", version_base="1.3"):
+        for ov in variants:
+            ov = normalize_robot_overrides(ov, normalized=True)
+            groups = [o for o in ov if o.partition("=")[0].lstrip("+") in GROUPS]
+            try:
+                known = set(_flat_keys(OmegaConf.to_container(compose("train", overrides=groups + searchpath), resolve=False)))
+            except (HydraException, OmegaConfBaseException) as e:
+                raise HGroundError(f"train: {str(e).splitlines()[0]}") from None
+            for a in ov:
+                key = a.partition("=")[0]
+                if key.startswith(("+", "~", "hydra")) or key in GROUPS or key in known:
+                    continue
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                raise HGroundError(f"unknown train option '{key}'." + (f" Did you mean '{close[0]}'?" if close else "")
+                                   + " Every option: hground train --cfg job (add a new key with +key=value)")
+            try:
+                cfg = compose("train", overrides=[o for o in ov if not o.startswith("hydra")] + searchpath)
+            except (HydraException, OmegaConfBaseException) as e:
+                raise HGroundError(f"train: {str(e).splitlines()[0]}") from None
+            c = OmegaConf.to_container(cfg, resolve=True)
+            if c.get("resume"):
+                return  # a resumed run keeps its own config (checked when it loads)
+            validate_config(c)
 
 
 def registered_robot_searchpath() -> str | None:
@@ -71,10 +196,12 @@ def _train_app(cfg: DictConfig) -> None:
     from .train import train
 
     hc = HydraConfig.get()
+    run_dir = Path(hc.runtime.output_dir)
     try:
-        out = train(OmegaConf.to_container(cfg, resolve=True), Path(hc.runtime.output_dir), list(hc.overrides.task))
+        out = train(OmegaConf.to_container(cfg, resolve=True), run_dir, list(hc.overrides.task))
     except HGroundError as err:  # one line, not Hydra's report with a traceback
         print(f"hground: error: {err}", file=sys.stderr, flush=True)
+        _discard_failed_run(run_dir, cfg)
         _RESULT.clear()
         _RESULT["error"] = err.exit_code
         return
@@ -82,21 +209,48 @@ def _train_app(cfg: DictConfig) -> None:
     _RESULT.update(out)
     if out.get("interrupted"):
         return
+    print(final_line(out), flush=True)
+
+
+def final_line(out: dict) -> str:
+    """The line a finished run prints: the final model's evaluation (per robot for several robots), the
+    last periodic evaluation and the best model, so the progress bar's last figure is explained."""
+    head = f"{out['algo']} {out['task']} on {', '.join(out['robots'])} (seed {out['seed']}): {out['steps']} steps in {out['wall_time_s']:.0f} s"
     fe = out.get("final_eval") or {}
-    if fe:
-        lo, hi = fe["success_ci95"]
-        print(f"{out['algo']} {out['task']} on {out['robot']} (seed {out['seed']}): {out['steps']} steps in {out['wall_time_s']:.0f} s; "
-              f"eval success {100 * fe['success_rate']:.0f}% [{100 * lo:.0f}, {100 * hi:.0f}] over {fe['episodes']} episodes; "
-              f"run: {out['run_dir']}", flush=True)
+    if not fe:
+        return f"{head}; run: {out['run_dir']}"
+    lo, hi = fe["success_ci95"]
+    txt = (f"{head}; final model eval success {100 * fe['success_rate']:.0f}% [{100 * lo:.0f}, {100 * hi:.0f}] over "
+           f"{fe['episodes']} episodes")
+    if len(fe.get("per_robot") or {}) > 1:
+        txt += " (" + ", ".join(f"{r} {100 * s['success_rate']:.0f}%" for r, s in fe["per_robot"].items()) + ")"
+    last, best = out.get("last_periodic_eval"), out.get("best")
+    if last:
+        txt += f"; last periodic eval {100 * last['success_rate']:.0f}% at step {last['step']}"
+    if best:
+        txt += f"; best model {100 * best['success_rate']:.0f}% at step {best['step']} (best_model.zip)"
+    return f"{txt}; run: {out['run_dir']}"
+
+
+def _discard_failed_run(run_dir: Path, cfg) -> None:
+    """A run that failed before its first checkpoint leaves no folder behind (a resumed run keeps its own)."""
+    import shutil
+
+    if cfg.get("resume") or not run_dir.is_dir() or any((run_dir / "checkpoints").glob("*.zip")):
+        return
+    logging.shutdown()
+    shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def run(args: list[str]) -> int:
     """``hground train ARGS``: Hydra overrides (``robot=... task=... algo=...``, ``-m`` sweeps)."""
     validate_overrides(args)
+    args = normalize_robot_overrides(args)
     extra = []
     sp = registered_robot_searchpath()
     if sp:
         extra.append(f"hydra.searchpath=[{sp}]")
+    preflight(args, extra)
     for a in args:
         if a.startswith("resume="):
             run_dir = Path(a.split("=", 1)[1]).expanduser()

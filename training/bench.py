@@ -20,7 +20,7 @@ from humanoid_ground.errors import HGroundError
 from .rollout import run_episodes, summarize
 from .suites import Suite, load_suite
 
-SCHEMA = "hground.bench.results/1"
+SCHEMA = "hground.bench.results/2"  # /2: policy.trained_on is the list of training robots
 TIMING_KEYS = ("started", "finished", "duration_s", "seconds")
 DEFAULTS = {"suite": "smoke", "policy": "expert", "robots": None, "workers": 1, "backend": "local", "out": None,
             "resume": False, "address": None}
@@ -189,7 +189,7 @@ def run_bench(opts: dict, progress: Callable[[dict], None] | None = None) -> dic
         from .checkpoint import load_checkpoint
 
         ck = load_checkpoint(policy)
-        trained_on = ck.meta["config"]["robot"]["name"]
+        trained_on = ck.robots
         if ck.control != suite.control:
             raise HGroundError(f"suite {suite.id} runs control={suite.control}; the checkpoint acts with control={ck.control}")
         # a checkpoint acts on the task it was trained for (its task observation): other cells are skipped, not failed

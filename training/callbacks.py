@@ -31,25 +31,37 @@ def _vecnorm(model):
 
 
 class MetricsCallback(BaseCallback):
-    """``rollout/success_rate`` and ``task/<metric>`` (final value per episode, mean of the last 100)."""
+    """``rollout/success_rate``, ``rollout/<robot>/success_rate`` and ``task/<metric>`` (final value per
+    episode, mean of the last ``window`` episodes; per robot over its own last ``window``)."""
 
     def __init__(self, window: int = 100):
         super().__init__()
+        self.window = window
         self.success = deque(maxlen=window)
+        self.per_robot: dict[str, deque] = {}
         self.metrics: dict[str, deque] = {}
 
     def _on_step(self) -> bool:
         for done, info in zip(self.locals["dones"], self.locals["infos"]):
             if not done:
                 continue
-            self.success.append(float(info.get("is_success", False)))
+            ok = float(info.get("is_success", False))
+            self.success.append(ok)
+            if "robot" in info:
+                self.per_robot.setdefault(info["robot"], deque(maxlen=self.window)).append(ok)
             for k, v in info.get("task_metrics", {}).items():
                 self.metrics.setdefault(k, deque(maxlen=self.success.maxlen)).append(float(v))
         if self.success:
             self.logger.record("rollout/success_rate", float(np.mean(self.success)))
+            for r, d in self.per_robot.items():
+                self.logger.record(f"rollout/{r}/success_rate", float(np.mean(d)))
             for k, d in self.metrics.items():
                 self.logger.record(f"task/{k}", float(np.mean(d)))
         return True
+
+    def rollout_success(self) -> dict[str, float]:
+        """Success over each robot's last ``window`` training episodes."""
+        return {r: float(np.mean(d)) for r, d in self.per_robot.items()}
 
 
 class ModelPolicy:
@@ -88,16 +100,22 @@ def tb_video(logger, tag: str, frames, fps: int, step: int) -> None:
 
 
 class EvalCallback(BaseCallback):
-    """Every ``freq`` env steps: ``episodes`` deterministic episodes on fixed seeds; logs ``eval/*``,
-    writes a video of the first ``video_episodes``, keeps ``best_model.zip`` by success (then return)."""
+    """Every ``freq`` env steps: ``episodes`` deterministic episodes on fixed seeds on each robot;
+    logs ``eval/<robot>/*`` and ``eval/*`` (the mean over the robots), writes a video of the first
+    robot's first ``video_episodes``, keeps ``best_model.zip`` by the mean success over the robots
+    (then the mean return).
 
-    def __init__(self, make_eval_env, run_dir: Path, keys, freq: int, episodes: int, video_episodes: int,
+    :param make_eval_env: ``make_eval_env(robot) -> env`` (the env's own Dict observations).
+    :param robots: the robots to evaluate on (the training robots).
+    """
+
+    def __init__(self, make_eval_env, robots, run_dir: Path, keys, freq: int, episodes: int, video_episodes: int,
                  seed: int, meta: dict, fps: int = 50):
         super().__init__()
-        self.make_eval_env, self.run_dir, self.keys = make_eval_env, run_dir, keys
+        self.make_eval_env, self.robots, self.run_dir, self.keys = make_eval_env, list(robots), run_dir, keys
         self.freq, self.episodes, self.video_episodes, self.seed = int(freq), int(episodes), int(video_episodes), int(seed)
         self.meta, self.fps = meta, fps
-        self.env = None
+        self.envs: dict = {}
         self.next_eval = None
         self.last = None
         self.best = self._load_best()
@@ -120,15 +138,22 @@ class EvalCallback(BaseCallback):
         return True
 
     def evaluate(self) -> dict:
+        """Evaluate the current model on every robot; returns the mean summary with ``per_robot``."""
         from humanoid_ground.data.video import write_mp4
 
-        if self.env is None:
-            self.env = self.make_eval_env()
-        seeds = range(self.seed, self.seed + self.episodes)
-        rows, videos = run_episodes(self.env, ModelPolicy(self.model, self.keys), seeds,
-                                    video_seeds=list(seeds)[: self.video_episodes])
-        s = summarize(rows)
+        seeds = list(range(self.seed, self.seed + self.episodes))
         step = self.num_timesteps
+        policy = ModelPolicy(self.model, self.keys)
+        per_robot, frames = {}, []
+        for i, robot in enumerate(self.robots):
+            if robot not in self.envs:
+                self.envs[robot] = self.make_eval_env(robot)
+            rows, videos = run_episodes(self.envs[robot], policy, seeds, video_seeds=seeds[: self.video_episodes] if i == 0 else [])
+            per_robot[robot] = s = summarize(rows)
+            frames += [f for seed in sorted(videos) for f in videos[seed]]
+            for k in ("success_rate", "success_once_rate", "mean_return", "mean_length"):
+                self.logger.record(f"eval/{robot}/{k}", s[k])
+        s = mean_summary(per_robot)
         self.logger.record("eval/success_rate", s["success_rate"])
         self.logger.record("eval/success_once_rate", s["success_once_rate"])
         self.logger.record("eval/mean_return", s["mean_return"])
@@ -136,25 +161,43 @@ class EvalCallback(BaseCallback):
         for k, v in s["metrics"].items():
             if v is not None:
                 self.logger.record(f"eval/{k}", v)
-        frames = [f for seed in sorted(videos) for f in videos[seed]]
         if frames:
             write_mp4(self.run_dir / "videos" / f"eval_step_{step:09d}.mp4", frames, self.fps)
             tb_video(self.logger, "eval/video", frames, self.fps, step)
         with open(self.history_file, "a") as f:
-            f.write(json.dumps({"step": step, **{k: s[k] for k in ("success_rate", "success_ci95", "mean_return", "metrics")}}) + "\n")
+            row = {"step": step, **{k: s[k] for k in ("success_rate", "success_ci95", "mean_return", "metrics")},
+                   "per_robot": {r: {k: v[k] for k in ("success_rate", "success_ci95", "mean_return")} for r, v in per_robot.items()}}
+            f.write(json.dumps(row) + "\n")
         score = (s["success_rate"], s["mean_return"])
         if self.best is None or score > tuple(self.best):
             self.best = score
             save_checkpoint(self.model, self.run_dir / "best_model.zip", self.meta, _vecnorm(self.model))
-            (self.run_dir / "best_model.json").write_text(json.dumps({"step": step, "success_rate": score[0], "mean_return": score[1]}))
+            (self.run_dir / "best_model.json").write_text(json.dumps({"step": step, "success_rate": score[0], "mean_return": score[1],
+                                                                      "per_robot": {r: v["success_rate"] for r, v in per_robot.items()}}))
+        s["step"] = step
         self.last = s
         self.logger.dump(step)
         return s
 
     def _on_training_end(self) -> None:
-        if self.env is not None:
-            self.env.close()
-            self.env = None
+        for env in self.envs.values():
+            env.close()
+        self.envs.clear()
+
+
+def mean_summary(per_robot: dict[str, dict]) -> dict:
+    """One summary over robots: the mean of each robot's rates, returns and metrics (each robot weighs
+    alike), the pooled Wilson interval, and the per-robot summaries under ``per_robot``."""
+    from .stats import wilson
+
+    rows = list(per_robot.values())
+    mean = lambda xs: float(np.mean([x for x in xs if x is not None])) if any(x is not None for x in xs) else None  # noqa: E731
+    k, n = sum(r["successes"] for r in rows), sum(r["episodes"] for r in rows)
+    names = sorted({m for r in rows for m in r["metrics"]})
+    return {"episodes": n, "successes": k, "success_rate": mean([r["success_rate"] for r in rows]), "success_ci95": list(wilson(k, n)),
+            "success_once_rate": mean([r["success_once_rate"] for r in rows]), "mean_return": mean([r["mean_return"] for r in rows]),
+            "mean_length": mean([r["mean_length"] for r in rows]),
+            "metrics": {m: mean([r["metrics"].get(m) for r in rows]) for m in names}, "per_robot": per_robot}
 
 
 class CheckpointCallback(BaseCallback):
@@ -210,45 +253,95 @@ class InterruptCallback(BaseCallback):
         return not self.interrupted
 
 
-class ProgressCallback(BaseCallback):
-    """A rich progress bar (steps, fps, last eval success, ETA); in CI, one log line per 10 %."""
+def interactive() -> bool:
+    """A live progress bar only on a terminal outside CI; pipes, files, nohup and CI get plain lines."""
+    return os.environ.get("CI", "").lower() not in ("1", "true", "yes") and sys.stdout.isatty()
 
-    def __init__(self, total: int, title: str, evaluator: EvalCallback | None, enabled: bool = True):
+
+class ProgressCallback(BaseCallback):
+    """Progress: steps, training fps, last eval success and an ETA. A rich bar on a terminal; elsewhere
+    (a pipe, a file, nohup, CI) one plain line every ``every`` of the run or ``interval`` seconds,
+    whichever comes first, flushed at once.
+
+    The ETA counts training time only (evaluation pauses are excluded from the rate, so it does not
+    jump after each evaluation), plus the evaluations still to come at their measured cost. ``total``
+    is the step count the algorithm will reach: on-policy algorithms collect whole rollouts, so it is
+    rounded up to a multiple of ``n_steps × n_envs`` (``rollout``).
+    """
+
+    def __init__(self, total: int, title: str, evaluator: EvalCallback | None, enabled: bool = True, rollout: int = 1,
+                 every: float = 0.05, interval: float = 30.0):
         super().__init__()
-        self.total, self.title, self.evaluator = int(total), title, evaluator
-        self.enabled = enabled and os.environ.get("CI", "").lower() not in ("1", "true", "yes")
+        self.target, self.rollout = int(total), max(1, int(rollout))
+        self.title, self.evaluator = title, evaluator
+        self.bar = enabled and interactive()
+        self.plain = enabled and not self.bar
+        self.every, self.interval = every, interval
         self.progress = None
         self._t0 = self._n0 = None
         self._next_line = 0
+        self._last_line = 0.0
+        self._eval_time = 0.0
+        self._evals = 0
 
     def _eval_text(self) -> str:
         s = self.evaluator.last if self.evaluator is not None else None
-        return f"eval success {100 * s['success_rate']:.0f}%" if s else "eval —"
+        return f"eval success {100 * s['success_rate']:.0f}% at {s['step']}" if s else "eval —"
 
     def _on_training_start(self) -> None:
         self._t0, self._n0 = time.time(), self.num_timesteps
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        remaining = max(0, self.target - self.num_timesteps)
+        self.total = self.num_timesteps + -(-remaining // self.rollout) * self.rollout
+        if self.evaluator is not None:  # time spent evaluating is not training time
+            inner = self.evaluator.evaluate
+
+            def timed(*a, **k):
+                t = time.time()
+                try:
+                    return inner(*a, **k)
+                finally:
+                    self._eval_time += time.time() - t
+                    self._evals += 1
+            self.evaluator.evaluate = timed
+        if self.bar:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("{task.fields[fps]} fps · {task.fields[ev]}"), TimeRemainingColumn())
+                                     TextColumn("{task.fields[fps]} fps · {task.fields[ev]} · ETA {task.fields[eta]}"))
             self.progress.start()
-            self.task = self.progress.add_task(self.title, total=self.total, completed=self.num_timesteps, fps="—", ev=self._eval_text())
+            self.task = self.progress.add_task(self.title, total=self.total, completed=self.num_timesteps, fps="—",
+                                               ev=self._eval_text(), eta="—")
 
     def _fps(self) -> float:
-        dt = time.time() - self._t0
+        dt = time.time() - self._t0 - self._eval_time
         return (self.num_timesteps - self._n0) / dt if dt > 0 else 0.0
 
+    def _eta(self) -> str:
+        fps = self._fps()
+        if fps <= 0:
+            return "—"
+        left = max(0, self.total - self.num_timesteps)
+        secs = left / fps
+        ev = self.evaluator
+        if ev is not None and ev.next_eval is not None and self._evals:
+            secs += max(0, (self.total - ev.next_eval) // max(ev.freq, 1) + 1) * self._eval_time / self._evals
+        m, s = divmod(int(secs), 60)
+        h, m = divmod(m, 60)
+        return f"{h}:{m:02d}:{s:02d}"
+
     def _on_step(self) -> bool:
+        n = self.num_timesteps
         if self.progress is not None:
-            self.progress.update(self.task, completed=self.num_timesteps, fps=f"{self._fps():.0f}", ev=self._eval_text())
-        elif self.num_timesteps >= self._next_line:
-            self._next_line = self.num_timesteps + max(1, self.total // 10)
-            print(f"{self.title}: {self.num_timesteps}/{self.total} steps, {self._fps():.0f} fps, {self._eval_text()}", flush=True)
+            self.progress.update(self.task, completed=n, fps=f"{self._fps():.0f}", ev=self._eval_text(), eta=self._eta())
+        elif self.plain and (n >= self._next_line or time.time() - self._last_line >= self.interval):
+            self._next_line = n + max(1, int(self.total * self.every))
+            self._last_line = time.time()
+            print(f"{self.title}: {n}/{self.total} steps, {self._fps():.0f} fps, {self._eval_text()}, ETA {self._eta()}", flush=True)
         return True
 
     def _on_training_end(self) -> None:
         if self.progress is not None:
+            self.progress.update(self.task, completed=self.num_timesteps)
             self.progress.stop()
             self.progress = None
 

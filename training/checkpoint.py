@@ -71,6 +71,11 @@ class Checkpoint:
         return self.meta["config"]["control"]
 
     @property
+    def robots(self) -> list[str]:
+        """The robots the policy was trained on (in-distribution; every other robot is held out)."""
+        return list(self.meta.get("robots") or [self.meta["config"]["robot"]["name"]])
+
+    @property
     def obs_keys(self) -> list[str]:
         return list(self.meta["obs_keys"])
 

@@ -23,7 +23,7 @@ def evaluate(opts: dict, on_episode=None) -> dict:
 
     ck = load_checkpoint(opts["checkpoint"])
     cfg = ck.meta["config"]
-    robot = opts.get("robot") or cfg["robot"]["name"]
+    robot = opts.get("robot") or ck.robots[0]
     task = opts.get("task") or cfg["task"]["name"]
     same_task = task == cfg["task"]["name"]
     episodes = int(opts["episodes"])
@@ -43,9 +43,9 @@ def evaluate(opts: dict, on_episode=None) -> dict:
     finally:
         env.close()
     summary = summarize(rows)
-    result = {"checkpoint": str(ck.path), "trained_on": {"robot": cfg["robot"]["name"], "task": cfg["task"]["name"],
+    result = {"checkpoint": str(ck.path), "trained_on": {"robot": cfg["robot"]["name"], "robots": ck.robots, "task": cfg["task"]["name"],
                                                          "algo": cfg["algo"]["name"], "steps": ck.meta.get("num_timesteps")},
-              "robot": robot, "task": task, "control": cfg["control"], "seeds": seeds, "summary": summary, "episodes": rows}
+              "robot": robot, "group": "in_distribution" if robot in ck.robots else "held_out", "task": task, "control": cfg["control"], "seeds": seeds, "summary": summary, "episodes": rows}
     out.mkdir(parents=True, exist_ok=True)
     for s, frames in videos.items():
         write_mp4(out / f"episode_seed{s}.mp4", frames, fps=50)

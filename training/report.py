@@ -14,12 +14,19 @@ BOOTSTRAP_REPS = 2000
 TAUS = np.linspace(0.0, 100.0, 41)
 
 
+def training_robots(results: dict) -> list[str] | None:
+    """The policy's training robots (in-distribution) recorded in results.json; None for a policy
+    without training robots (expert, random, a callable). Older results store one name."""
+    t = (results.get("policy") or {}).get("trained_on")
+    return None if t is None else ([t] if isinstance(t, str) else list(t))
+
+
 def _score_rows(results: dict) -> tuple[list[dict], bool]:
     """Per cell: per-episode success (0/100) and normalised score (0 = random, 100 = expert). Failed
     cells count as all-failure episodes (never dropped from the denominator)."""
     refs = (results.get("references") or {}).get("cells", {})
     seeds = results["suite"]["seeds"]
-    trained_on = (results.get("policy") or {}).get("trained_on")
+    trained_on = training_robots(results)
     rows, all_norm = [], True
     for c in results["cells"]:
         key = f"{c['robot']}/{c['task']}"
@@ -34,7 +41,7 @@ def _score_rows(results: dict) -> tuple[list[dict], bool]:
         else:
             all_norm = False
         rows.append({"key": key, "robot": c["robot"], "task": c["task"], "success": succ, "normalized": norm,
-                     "held_out": None if trained_on is None else c["robot"] != trained_on})
+                     "held_out": None if trained_on is None else c["robot"] not in trained_on})
     return rows, all_norm and bool(rows)
 
 
@@ -140,7 +147,7 @@ def _header(results: dict) -> list[str]:
     metric = (results.get("aggregates") or {}).get("metric", "success")
     return [f"suite **{s['id']}** ({s['episodes']} episodes per cell, seeds {s['seeds'][0]}–{s['seeds'][-1]}, control {s['control']})",
             f"policy **{p['spec']}** ({p['kind']}{', sha256 ' + p['hash'] if p.get('hash') else ''}"
-            f"{', trained on ' + p['trained_on'] if p.get('trained_on') else ''})",
+            f"{', trained on ' + ', '.join(training_robots(results)) if p.get('trained_on') else ''})",
             f"humanoid-ground {results['project_version']}, {results['machine']['platform']}, {results['backend']} backend, "
             f"finished {results.get('finished', '—')} in {results.get('duration_s', '—')} s",
             f"aggregate score: {'normalised (0 = random, 100 = scripted expert)' if metric == 'normalized' else 'success rate in % (no calibrated references for every cell)'}; "

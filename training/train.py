@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import tempfile
 import time
 from functools import partial
 from pathlib import Path
@@ -12,7 +13,7 @@ import yaml
 
 from humanoid_ground.errors import HGroundError
 
-from .algos import OFF_POLICY, algo_class, build_model
+from .algos import algo_class, build_model, is_off_policy
 from .callbacks import (CheckpointCallback, _vecnorm, EvalCallback, InterruptCallback, MetricsCallback, ProgressCallback,
                         TransitionRecorder)
 from .checkpoint import git_revision, latest_checkpoint, load_checkpoint, save_checkpoint
@@ -26,25 +27,119 @@ RESUMABLE_OVERRIDES = ("total_timesteps", "progress", "checkpoint_freq", "eval")
 EXIT_INTERRUPTED = 130
 
 
-def _validate(cfg: dict) -> None:
-    from humanoid_ground.robots import get_card
-    from humanoid_ground.tasks.registry import task_config
+def listed_robots(cfg: dict) -> list[str]:
+    """The robots the user named: ``robots=[...]`` if given, else ``robot=`` (evaluation runs on these)."""
+    return [str(r) for r in (cfg.get("robots") or [cfg["robot"]["name"]])]
 
-    get_card(cfg["robot"]["name"])
-    task_config(cfg["task"]["name"])
+
+def training_robots(cfg: dict) -> list[str]:
+    """The robots a run trains on: the listed ones plus ``morph.variants`` procedural variants of them
+    (``<robot>-m<seed>``, seeds from ``morph.seed``; see :mod:`humanoid_ground.robots.morph`)."""
+    from humanoid_ground.robots.morph import variant_names
+
+    listed = listed_robots(cfg)
+    m = cfg.get("morph") or {}
+    return listed + variant_names(listed, int(m.get("variants") or 0), int(m.get("seed") or 0))
+
+
+def robot_tag(robots: list[str]) -> str:
+    """How a run names its robots in folder names and titles: the robot, or ``<n>robots``."""
+    return robots[0] if len(robots) == 1 else f"{len(robots)}robots"
+
+
+def _int(cfg: dict, key: str, lo: int, what: str) -> int:
+    node, *rest = key.split(".")
+    v = cfg[node]
+    for k in rest:
+        v = v[k]
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise HGroundError(f"{key}={v!r}: {what}")
+    try:
+        n = int(str(v))
+    except ValueError:
+        raise HGroundError(f"{key}={v}: not a whole number; {what}") from None
+    if n < lo:
+        raise HGroundError(f"{key}={v}: {what}")
+    return n
+
+
+def validate_config(cfg: dict) -> None:
+    """Check a resolved training config before anything is created (names, types, ranges, robot
+    lists): every problem is one :class:`HGroundError` line naming the key and the fix."""
+    from humanoid_ground.envs.env import CONTROLS
+    from humanoid_ground.errors import unknown_name
+    from humanoid_ground.robots import get_card, robot_names
+    from humanoid_ground.robots.registry import is_robot_name
+    from humanoid_ground.tasks.registry import task_class, task_config
+
+    task = cfg["task"]["name"]
+    task_config(task)
     algo_class(cfg["algo"]["name"])
-    if int(cfg["n_envs"]) < 1:
-        raise HGroundError(f"n_envs={cfg['n_envs']}: use 1 or more")
+    if cfg["control"] not in CONTROLS:
+        raise unknown_name("control", str(cfg["control"]), CONTROLS)
+    robots = cfg.get("robots")
+    if robots is not None:
+        if isinstance(robots, str) or not isinstance(robots, (list, tuple)):
+            raise HGroundError(f"robots={robots}: give a list, e.g. robots=[unitree_h1,fourier_gr1t2]")
+        if not robots:
+            raise HGroundError("robots=[]: the list is empty; name one robot or more, e.g. robots=[unitree_h1,fourier_gr1t2]")
+        dup = sorted({r for r in robots if robots.count(r) > 1})
+        if dup:
+            raise HGroundError(f"robots: {', '.join(dup)} listed more than once; name each robot once")
+    need = task_class(task).arms_required
+    _int(cfg, "morph.variants", 0, "use 0 or more procedural variants")
+    _int(cfg, "morph.seed", 0, "use a whole number ≥ 0")
+    for r in listed_robots(cfg):
+        if not is_robot_name(r) and not str(r).endswith((".yaml", ".yml")):
+            raise unknown_name("robot", str(r), robot_names())
+    for r in training_robots(cfg):
+        card = get_card(r)
+        if len(card.arms) < need:
+            raise HGroundError(f"robot '{r}' has {len(card.arms)} arm(s); task '{task}' needs {need}: drop it from the robot list")
+    if len(training_robots(cfg)) > 1 and cfg["control"] != "ee_delta":
+        raise HGroundError(f"control={cfg['control']}: several robots train together only with control=ee_delta "
+                           "(native joint spaces differ between robots)")
+    _int(cfg, "n_envs", 1, "use 1 or more env processes")
+    _int(cfg, "total_timesteps", 1, "use a positive number of env steps")
+    _int(cfg, "seed", 0, "use a whole number ≥ 0")
+    _int(cfg, "checkpoint_freq", 0, "use env steps between checkpoints (0: none)")
+    _int(cfg, "eval.freq", 0, "use env steps between evaluations (0: none)")
+    _int(cfg, "eval.episodes", 0, "use episodes per evaluation (0: none)")
+    _int(cfg, "eval.video_episodes", 0, "use 0 or more")
+    _int(cfg, "eval.seed", 0, "use a whole number ≥ 0")
+    if cfg.get("device", "cpu") not in ("cpu", "cuda", "auto") and not str(cfg.get("device")).startswith("cuda:"):
+        raise HGroundError(f"device={cfg['device']}: use cpu, cuda, cuda:N or auto")
+    mes = cfg["task"].get("max_episode_steps")
+    if mes is not None:
+        _int(cfg, "task.max_episode_steps", 1, "use a positive number of steps")
 
 
-def _vec_env(cfg: dict, obs_keys):
+def _worker_env(error_file: str, fn):
+    """Build a vec-env worker's env; a user error is written to ``error_file`` for the trainer to report
+    as its one line (a worker's traceback would otherwise bury it)."""
+    try:
+        return fn()
+    except HGroundError as e:
+        Path(error_file).write_text(str(e))
+        raise SystemExit(2) from None
+
+
+def _vec_env(cfg: dict, obs_keys, error_file: str):
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
     n = int(cfg["n_envs"])
-    fns = [partial(make_env, cfg["task"]["name"], cfg["robot"]["name"], cfg["control"], cfg["env"], obs_keys,
+    robots = training_robots(cfg)
+    fns = [partial(make_env, cfg["task"]["name"], robots, cfg["control"], cfg["env"], obs_keys,
                    task_params=cfg["task"].get("params"), max_episode_steps=cfg["task"].get("max_episode_steps"),
-                   ignore_sigint=n > 1) for _ in range(n)]
-    return SubprocVecEnv(fns, start_method="forkserver") if n > 1 else DummyVecEnv(fns)
+                   ignore_sigint=n > 1, rank=i) for i in range(n)]
+    if n == 1:
+        return DummyVecEnv(fns)
+    try:
+        return SubprocVecEnv([partial(_worker_env, error_file, f) for f in fns], start_method="forkserver")
+    except (EOFError, ConnectionError) as e:  # a worker died while building its env
+        msg = Path(error_file).read_text().strip() if Path(error_file).is_file() else ""
+        raise HGroundError(msg or f"an env worker process died while starting ({type(e).__name__}); "
+                                  "run with n_envs=1 to see its error") from None
 
 
 def _eval_env_factory(cfg: dict):
@@ -52,8 +147,8 @@ def _eval_env_factory(cfg: dict):
 
     from .wrappers import env_kwargs
 
-    def make():
-        return hg.make(cfg["task"]["name"], robot=cfg["robot"]["name"], task_params=cfg["task"].get("params"),
+    def make(robot: str):
+        return hg.make(cfg["task"]["name"], robot=robot, task_params=cfg["task"].get("params"),
                        max_episode_steps=cfg["task"].get("max_episode_steps"), render_mode="rgb_array",
                        **env_kwargs(cfg["env"], cfg["control"]))
     return make
@@ -87,14 +182,15 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
     if resume:
         run_dir = Path(resume).expanduser()
         cfg = resume_config(run_dir, overrides or [], cfg)
-    _validate(cfg)
+    validate_config(cfg)
+    robots = training_robots(cfg)
     run_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
     seed = int(cfg["seed"])
     set_random_seed(seed)
     obs_keys = list(cfg["env"].get("obs_keys") or default_obs_keys(cfg["control"]))
     meta = {"config": cfg, "seed": seed, "obs_keys": obs_keys, "git_revision": git_revision(),
-            "robot": cfg["robot"]["name"], "task": cfg["task"]["name"]}
+            "robot": robots[0], "robots": robots, "task": cfg["task"]["name"]}
     if not resume:
         (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
 
@@ -107,8 +203,9 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
     interrupt = InterruptCallback()
     interrupt.install()
     venv = None
+    error_file = tempfile.NamedTemporaryFile(prefix="hground-worker-", suffix=".err", delete=False).name
     try:
-        venv = _vec_env(cfg, obs_keys)
+        venv = _vec_env(cfg, obs_keys, error_file)
         if cfg["env"].get("normalize", True):
             if ck is not None and ck.vecnorm is not None:
                 ck.vecnorm.set_venv(venv)
@@ -121,7 +218,7 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
         if ck is not None:
             model = algo_class(cfg["algo"]["name"]).load(ck.path, env=venv, device=cfg.get("device", "cpu"))
             rb = run_dir / "replay_buffer.pkl"
-            if cfg["algo"]["name"] in OFF_POLICY:
+            if is_off_policy(cfg["algo"]["name"]):
                 if not rb.is_file():
                     raise HGroundError(f"resume={run_dir}: replay_buffer.pkl is missing; an off-policy run cannot continue without it")
                 model.load_replay_buffer(rb)
@@ -131,12 +228,14 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
         model.set_logger(logger)
 
         total = int(cfg["total_timesteps"])
-        title = f"{cfg['algo']['name']} {cfg['task']['name']} {cfg['robot']['name']} s{seed}"
-        evaluator = EvalCallback(_eval_env_factory(cfg), run_dir, obs_keys, cfg["eval"]["freq"], cfg["eval"]["episodes"],
+        title = f"{cfg['algo']['name']} {cfg['task']['name']} {robot_tag(robots)} s{seed}"
+        evaluator = EvalCallback(_eval_env_factory(cfg), listed_robots(cfg), run_dir, obs_keys, cfg["eval"]["freq"], cfg["eval"]["episodes"],
                                  cfg["eval"].get("video_episodes", 0), cfg["eval"].get("seed", 1_000_000), meta)
         checkpointer = CheckpointCallback(run_dir, cfg["checkpoint_freq"], meta)
-        cbs = [MetricsCallback(), evaluator, checkpointer, interrupt,
-               ProgressCallback(total, title, evaluator, enabled=bool(cfg.get("progress", True)))]
+        metrics = MetricsCallback()
+        rollout = getattr(model, "n_steps", 1) * venv.num_envs if not is_off_policy(cfg["algo"]["name"]) else 1
+        cbs = [metrics, evaluator, checkpointer, interrupt,
+               ProgressCallback(total, title, evaluator, enabled=bool(cfg.get("progress", True)), rollout=rollout)]
         if int(cfg.get("record_transitions") or 0) > 0 and not resume:
             cbs.append(TransitionRecorder(int(cfg["record_transitions"]), run_dir / "transitions.npz"))
         t0 = time.time()
@@ -151,15 +250,24 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
             return {"interrupted": True, "run_dir": str(run_dir), "step": model.num_timesteps}
         checkpointer.save()
         save_checkpoint(model, run_dir / "final_model.zip", meta, _vecnorm(model))
+        periodic = evaluator.last
         final_eval = evaluator.evaluate() if cfg["eval"]["episodes"] > 0 else None
-        summary = {"run_dir": str(run_dir), "robot": cfg["robot"]["name"], "task": cfg["task"]["name"],
+        best_file = run_dir / "best_model.json"
+        summary = {"run_dir": str(run_dir), "robot": robot_tag(robots), "robots": robots, "task": cfg["task"]["name"],
                    "algo": cfg["algo"]["name"], "seed": seed, "steps": int(model.num_timesteps), "wall_time_s": round(wall, 1),
-                   "final_eval": final_eval, "best": evaluator.best}
+                   "final_eval": final_eval, "last_periodic_eval": _without_per_robot(periodic),
+                   "best": json.loads(best_file.read_text()) if best_file.is_file() else None,
+                   "rollout_success": metrics.rollout_success()}
         (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
         evaluator._on_training_end()
         return summary
     finally:
         interrupt.uninstall()
+        Path(error_file).unlink(missing_ok=True)
         if venv is not None:
             venv.close()
+
+
+def _without_per_robot(s: dict | None) -> dict | None:
+    return None if s is None else {k: v for k, v in s.items() if k != "per_robot"}
 

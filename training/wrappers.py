@@ -10,9 +10,9 @@ from gymnasium import spaces
 
 
 def default_obs_keys(control: str) -> list[str]:
-    """``ee_delta``: canonical + task (the same shape on every robot, so policies transfer);
-    ``joint_pos``: native proprioception too."""
-    return ["canonical", "task"] if control == "ee_delta" else ["proprio", "canonical", "task"]
+    """``ee_delta``: canonical + task + embodiment (the same shape on every robot, so one policy serves
+    many bodies and knows which body it is in); ``joint_pos``: native proprioception too."""
+    return ["canonical", "task", "embodiment"] if control == "ee_delta" else ["proprio", "canonical", "task"]
 
 
 def flatten_obs(obs: dict, keys: Sequence[str]) -> np.ndarray:
@@ -42,10 +42,68 @@ def env_kwargs(env_cfg: dict, control: str) -> dict:
             "terminate_on_success": bool(env_cfg.get("terminate_on_success", False))}
 
 
-def make_env(task: str, robot: str, control: str, env_cfg: dict, obs_keys: Sequence[str] | None,
+class MultiRobotEnv(gym.Env):
+    """One env over several robots: the robot changes at every reset, round-robin.
+
+    Worker ``rank`` starts at robot ``rank mod R`` and steps through the list one robot per episode,
+    so every robot gets the same number of episodes (within one per worker) whatever the number of
+    workers, and every worker sees every robot (the observation normaliser is fitted to all of them).
+    Each robot's env is built on its first episode and kept. A seeded reset seeds a generator that
+    draws each episode's seed, so a run is reproducible.
+
+    :param make_one: ``make_one(robot) -> env`` (a flattened env; every robot's must have the same spaces).
+    :param robots: robot names.
+    :param rank: worker index.
+    """
+
+    metadata = {"render_modes": ["rgb_array"]}
+
+    def __init__(self, make_one, robots: Sequence[str], rank: int = 0):
+        self.make_one, self.robots, self.rank = make_one, list(robots), int(rank)
+        self.envs: dict[str, gym.Env] = {}
+        self.episode = 0
+        self.current = self.robots[self.rank % len(self.robots)]
+        first = self._env(self.current)
+        self.observation_space, self.action_space = first.observation_space, first.action_space
+        self._rng = np.random.default_rng(self.rank)
+
+    def _env(self, robot: str) -> gym.Env:
+        if robot not in self.envs:
+            env = self.make_one(robot)
+            if self.envs and (env.observation_space.shape != self.observation_space.shape
+                              or env.action_space.shape != self.action_space.shape):
+                from humanoid_ground.errors import HGroundError
+
+                raise HGroundError(f"robot '{robot}' gives observations {env.observation_space.shape} and actions "
+                                   f"{env.action_space.shape}, the other robots {self.observation_space.shape} and "
+                                   f"{self.action_space.shape}; train several robots with control=ee_delta")
+            self.envs[robot] = env
+        return self.envs[robot]
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+        self.current = self.robots[(self.rank + self.episode) % len(self.robots)]
+        self.episode += 1
+        return self._env(self.current).reset(seed=int(self._rng.integers(2**31)), options=options)
+
+    def step(self, action):
+        return self.envs[self.current].step(action)
+
+    def render(self):
+        return self.envs[self.current].render()
+
+    def close(self) -> None:
+        for env in self.envs.values():
+            env.close()
+        self.envs.clear()
+
+
+def make_env(task: str, robot: str | Sequence[str], control: str, env_cfg: dict, obs_keys: Sequence[str] | None,
              task_params: dict | None = None, max_episode_steps: int | None = None,
-             render_mode: str | None = None, ignore_sigint: bool = False) -> gym.Env:
-    """A flattened, monitored env for SB3. ``ignore_sigint``: in vec-env worker processes, so Ctrl-C
+             render_mode: str | None = None, ignore_sigint: bool = False, rank: int = 0) -> gym.Env:
+    """A flattened, monitored env for SB3; ``robot`` may be a list (a :class:`MultiRobotEnv`; a
+    one-robot list is the plain env). ``ignore_sigint``: in vec-env worker processes, so Ctrl-C
     reaches only the trainer, which checkpoints and shuts the workers down."""
     import humanoid_ground as hg
     from stable_baselines3.common.monitor import Monitor
@@ -55,6 +113,11 @@ def make_env(task: str, robot: str, control: str, env_cfg: dict, obs_keys: Seque
     kw = env_kwargs(env_cfg, control)
     if max_episode_steps:
         kw["max_episode_steps"] = int(max_episode_steps)
-    env = hg.make(task, robot=robot, task_params=task_params or None, render_mode=render_mode, **kw)
-    env = FlattenObs(env, obs_keys or default_obs_keys(control))
+    keys = obs_keys or default_obs_keys(control)
+
+    def one(name: str) -> gym.Env:
+        return FlattenObs(hg.make(task, robot=name, task_params=task_params or None, render_mode=render_mode, **kw), keys)
+
+    robots = [robot] if isinstance(robot, str) else list(robot)
+    env = one(robots[0]) if len(robots) == 1 else MultiRobotEnv(one, robots, rank)
     return Monitor(env, info_keywords=("is_success",))
