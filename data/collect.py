@@ -32,10 +32,15 @@ def task_text(task: str) -> str:
     return doc.strip().splitlines()[0]
 
 
-def robot_meta(card, asset, robot) -> dict:
-    return {"name": card.name, "vendor": card.vendor, "model": card.model, "dof": int(robot.n),
-            "joint_names": list(robot.body.joint_names), "lower": robot.body.lower.tolist(), "upper": robot.body.upper.tolist(),
-            "arms": list(robot.arms), "model_hash": asset.key, "card": card.model_dump(mode="json")}
+def robot_meta(card, asset, robot, embodiment=None) -> dict:
+    """A robot's entry in ``info.json["hground"]["robots"]``; ``embodiment``: the env's constant body
+    descriptor (``humanoid_ground.envs.embodiment``), so a model trained on the data sees the body."""
+    out = {"name": card.name, "vendor": card.vendor, "model": card.model, "dof": int(robot.n),
+           "joint_names": list(robot.body.joint_names), "lower": robot.body.lower.tolist(), "upper": robot.body.upper.tolist(),
+           "arms": list(robot.arms), "model_hash": asset.key, "card": card.model_dump(mode="json")}
+    if embodiment is not None:
+        out["embodiment"] = [float(x) for x in embodiment]
+    return out
 
 
 def _make_env(opts: dict):
@@ -124,7 +129,7 @@ def collect(opts: dict, progress=None) -> dict:
                   "recording the other cameras", file=sys.stderr)
         D, K = u.robot.n, int(u.task.obs_dim)
         fps = int(round(1.0 / (u.sim_cfg.dt * u.sim_cfg.substeps)))
-        rmeta = robot_meta(card, u.asset, u.robot)
+        rmeta = robot_meta(card, u.asset, u.robot, u.embodiment)
         sim = {"dt": u.sim_cfg.dt, "substeps": u.sim_cfg.substeps}
     finally:
         probe.close()

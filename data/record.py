@@ -55,6 +55,8 @@ def record_episode(env, policy, seed: int, cameras: list[str]) -> dict:
     """One episode of ``policy`` in ``env`` (made with obs="rgb" when cameras are recorded)."""
     u = env.unwrapped
     obs, info = env.reset(seed=int(seed))
+    if hasattr(policy, "reset"):  # a policy with state across steps (observation history, action chunks)
+        policy.reset()
     rows: dict[str, list] = {k: [] for k in ("observation.state", "observation.task_state", "observation.joint_pos",
                                               "observation.joint_vel", "observation.base", "action", "action.native",
                                               "next.reward", "next.done", "next.truncated", "next.success")}

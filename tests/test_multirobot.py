@@ -88,6 +88,9 @@ def test_round_robin_gives_every_robot_a_fair_share():
         def reset(self, seed=None, options=None):
             return self.name, {}
 
+        def close(self):
+            pass
+
     robots = ["a", "b", "c"]
     for n_envs in (1, 2, 4):
         counts = {r: 0 for r in robots}
@@ -97,6 +100,15 @@ def test_round_robin_gives_every_robot_a_fair_share():
             for _ in range(10):
                 counts[env.reset()[0]] += 1
         assert max(counts.values()) - min(counts.values()) <= n_envs, (n_envs, counts)
+    # more robots than envs kept alive: a sliding window, still an equal share over each full cycle
+    many = [f"r{i}" for i in range(20)]
+    counts = {r: 0 for r in many}
+    for rank in range(2):
+        env = MultiRobotEnv(Fake, many, rank, max_envs=8)
+        for _ in range(20 * 8 * 2):
+            counts[env.reset()[0]] += 1
+            assert len(env.envs) <= 8
+    assert set(counts.values()) == {32}, counts
 
 
 def _scalars(run: Path) -> set[str]:

@@ -7,13 +7,19 @@ import numpy as np
 
 from humanoid_ground.errors import unknown_name
 
-ALGOS = ("ppo", "sac", "td3", "tqc")
+ALGOS = ("ppo", "sac", "td3", "tqc", "bc", "diffusion")
+#: algorithms that learn from a dataset (training.imitation), not from environment interaction
+IMITATION = ("bc", "diffusion")
 
 
 def algo_class(name: str):
     name = name.lower()
     if name not in ALGOS:
         raise unknown_name("algo", name, ALGOS)
+    if name in IMITATION:
+        from .imitation import ImitationPolicy
+
+        return ImitationPolicy
     if name == "tqc":
         from sb3_contrib import TQC
 
@@ -27,7 +33,8 @@ def is_off_policy(name: str) -> bool:
     """Whether an algorithm keeps a replay buffer (taken from its class, never from a hand-kept list)."""
     from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
-    return issubclass(algo_class(name), OffPolicyAlgorithm)
+    cls = algo_class(name)
+    return isinstance(cls, type) and issubclass(cls, OffPolicyAlgorithm)
 
 
 def build_model(algo_cfg: dict, venv, seed: int, tensorboard_log: str | None, device: str = "cpu"):

@@ -127,6 +127,24 @@ def normalize_robot_overrides(args: list[str], normalized: bool = False) -> list
     return rest + [f"robot={v[0] if v else robots[0]}", f"robots=[{','.join(robots)}]"]
 
 
+def dataset_defaults(args: list[str]) -> list[str]:
+    """With ``dataset=PATH``, the task and the robots default to the dataset's own (an explicit
+    ``task=``/``robot=``/``robots=`` wins)."""
+    ds = [a.partition("=")[2] for a in args if a.startswith("dataset=")]
+    if not ds or any(a.startswith("resume=") for a in args):
+        return args
+    from .imitation import dataset_summary
+
+    d = dataset_summary(ds[-1])
+    keys = {a.partition("=")[0].lstrip("+") for a in args}
+    out = list(args)
+    if "task" not in keys:
+        out.append(f"task={d['tasks'][0]}")
+    if "robot" not in keys and "robots" not in keys:
+        out.append(f"robots=[{','.join(d['robots'])}]")
+    return out
+
+
 def preflight(args: list[str], extra: list[str]) -> None:
     """Compose the config exactly as the run will (Hydra's compose API) and validate it before Hydra
     creates a run folder: unknown keys get a did-you-mean, bad values one line each. A sweep (``-m``)
@@ -245,6 +263,7 @@ def _discard_failed_run(run_dir: Path, cfg) -> None:
 def run(args: list[str]) -> int:
     """``hground train ARGS``: Hydra overrides (``robot=... task=... algo=...``, ``-m`` sweeps)."""
     validate_overrides(args)
+    args = dataset_defaults(args)
     args = normalize_robot_overrides(args)
     extra = []
     sp = registered_robot_searchpath()

@@ -99,24 +99,20 @@ def tb_video(logger, tag: str, frames, fps: int, step: int) -> None:
             fmt.writer.flush()
 
 
-class EvalCallback(BaseCallback):
-    """Every ``freq`` env steps: ``episodes`` deterministic episodes on fixed seeds on each robot;
-    logs ``eval/<robot>/*`` and ``eval/*`` (the mean over the robots), writes a video of the first
-    robot's first ``video_episodes``, keeps ``best_model.zip`` by the mean success over the robots
-    (then the mean return).
+class Evaluator:
+    """Deterministic evaluation of a policy on each robot on fixed seeds: logs ``eval/<robot>/*`` and
+    ``eval/*`` (the mean over the robots), appends to ``evaluations.jsonl``, writes a video of the first
+    robot's first ``video_episodes``, and tracks the best score (mean success, then mean return).
+    Shared by the RL callback and the imitation trainer.
 
     :param make_eval_env: ``make_eval_env(robot) -> env`` (the env's own Dict observations).
     :param robots: the robots to evaluate on (the training robots).
     """
 
-    def __init__(self, make_eval_env, robots, run_dir: Path, keys, freq: int, episodes: int, video_episodes: int,
-                 seed: int, meta: dict, fps: int = 50):
-        super().__init__()
-        self.make_eval_env, self.robots, self.run_dir, self.keys = make_eval_env, list(robots), run_dir, keys
-        self.freq, self.episodes, self.video_episodes, self.seed = int(freq), int(episodes), int(video_episodes), int(seed)
-        self.meta, self.fps = meta, fps
+    def __init__(self, make_eval_env, robots, run_dir: Path, episodes: int, video_episodes: int, seed: int, fps: int = 50):
+        self.make_eval_env, self.robots, self.run_dir = make_eval_env, list(robots), run_dir
+        self.episodes, self.video_episodes, self.seed, self.fps = int(episodes), int(video_episodes), int(seed), fps
         self.envs: dict = {}
-        self.next_eval = None
         self.last = None
         self.best = self._load_best()
         self.history_file = run_dir / "evaluations.jsonl"
@@ -128,6 +124,68 @@ class EvalCallback(BaseCallback):
             return (b["success_rate"], b["mean_return"])
         return None
 
+    def evaluate(self, policy, step: int, logger) -> tuple[dict, bool]:
+        """Run ``policy`` (obs dict -> action; ``policy.reset()`` is called per episode when it has one);
+        returns the mean summary (with ``per_robot``) and whether it is the best so far."""
+        from humanoid_ground.data.video import write_mp4
+
+        seeds = list(range(self.seed, self.seed + self.episodes))
+        per_robot, frames = {}, []
+        for i, robot in enumerate(self.robots):
+            if robot not in self.envs:
+                self.envs[robot] = self.make_eval_env(robot)
+            rows, videos = run_episodes(self.envs[robot], policy, seeds, video_seeds=seeds[: self.video_episodes] if i == 0 else [])
+            per_robot[robot] = s = summarize(rows)
+            frames += [f for seed in sorted(videos) for f in videos[seed]]
+            for k in ("success_rate", "success_once_rate", "mean_return", "mean_length"):
+                logger.record(f"eval/{robot}/{k}", s[k])
+        s = mean_summary(per_robot)
+        for k in ("success_rate", "success_once_rate", "mean_return", "mean_length"):
+            logger.record(f"eval/{k}", s[k])
+        for k, v in s["metrics"].items():
+            if v is not None:
+                logger.record(f"eval/{k}", v)
+        if frames:
+            write_mp4(self.run_dir / "videos" / f"eval_step_{step:09d}.mp4", frames, self.fps)
+            tb_video(logger, "eval/video", frames, self.fps, step)
+        with open(self.history_file, "a") as f:
+            row = {"step": step, **{k: s[k] for k in ("success_rate", "success_ci95", "mean_return", "metrics")},
+                   "per_robot": {r: {k: v[k] for k in ("success_rate", "success_ci95", "mean_return")} for r, v in per_robot.items()}}
+            f.write(json.dumps(row) + "\n")
+        score = (s["success_rate"], s["mean_return"])
+        improved = self.best is None or score > tuple(self.best)
+        if improved:
+            self.best = score
+        s["step"] = step
+        self.last = s
+        return s, improved
+
+    def record_best(self, step: int, s: dict) -> None:
+        (self.run_dir / "best_model.json").write_text(json.dumps({
+            "step": step, "success_rate": s["success_rate"], "mean_return": s["mean_return"],
+            "per_robot": {r: v["success_rate"] for r, v in s["per_robot"].items()}}))
+
+    def close(self) -> None:
+        for env in self.envs.values():
+            env.close()
+        self.envs.clear()
+
+
+class EvalCallback(BaseCallback):
+    """Every ``freq`` env steps: an :class:`Evaluator` pass of the model being trained on every training
+    robot; keeps ``best_model.zip`` by the mean success over the robots (then the mean return)."""
+
+    def __init__(self, make_eval_env, robots, run_dir: Path, keys, freq: int, episodes: int, video_episodes: int,
+                 seed: int, meta: dict, fps: int = 50):
+        super().__init__()
+        self.evaluator = Evaluator(make_eval_env, robots, run_dir, episodes, video_episodes, seed, fps)
+        self.run_dir, self.keys, self.freq, self.episodes, self.meta = run_dir, keys, int(freq), int(episodes), meta
+        self.next_eval = None
+
+    @property
+    def last(self):
+        return self.evaluator.last
+
     def _on_training_start(self) -> None:
         self.next_eval = (self.num_timesteps // self.freq + 1) * self.freq if self.freq > 0 and self.episodes > 0 else None
 
@@ -138,51 +196,16 @@ class EvalCallback(BaseCallback):
         return True
 
     def evaluate(self) -> dict:
-        """Evaluate the current model on every robot; returns the mean summary with ``per_robot``."""
-        from humanoid_ground.data.video import write_mp4
-
-        seeds = list(range(self.seed, self.seed + self.episodes))
         step = self.num_timesteps
-        policy = ModelPolicy(self.model, self.keys)
-        per_robot, frames = {}, []
-        for i, robot in enumerate(self.robots):
-            if robot not in self.envs:
-                self.envs[robot] = self.make_eval_env(robot)
-            rows, videos = run_episodes(self.envs[robot], policy, seeds, video_seeds=seeds[: self.video_episodes] if i == 0 else [])
-            per_robot[robot] = s = summarize(rows)
-            frames += [f for seed in sorted(videos) for f in videos[seed]]
-            for k in ("success_rate", "success_once_rate", "mean_return", "mean_length"):
-                self.logger.record(f"eval/{robot}/{k}", s[k])
-        s = mean_summary(per_robot)
-        self.logger.record("eval/success_rate", s["success_rate"])
-        self.logger.record("eval/success_once_rate", s["success_once_rate"])
-        self.logger.record("eval/mean_return", s["mean_return"])
-        self.logger.record("eval/mean_length", s["mean_length"])
-        for k, v in s["metrics"].items():
-            if v is not None:
-                self.logger.record(f"eval/{k}", v)
-        if frames:
-            write_mp4(self.run_dir / "videos" / f"eval_step_{step:09d}.mp4", frames, self.fps)
-            tb_video(self.logger, "eval/video", frames, self.fps, step)
-        with open(self.history_file, "a") as f:
-            row = {"step": step, **{k: s[k] for k in ("success_rate", "success_ci95", "mean_return", "metrics")},
-                   "per_robot": {r: {k: v[k] for k in ("success_rate", "success_ci95", "mean_return")} for r, v in per_robot.items()}}
-            f.write(json.dumps(row) + "\n")
-        score = (s["success_rate"], s["mean_return"])
-        if self.best is None or score > tuple(self.best):
-            self.best = score
+        s, improved = self.evaluator.evaluate(ModelPolicy(self.model, self.keys), step, self.logger)
+        if improved:
             save_checkpoint(self.model, self.run_dir / "best_model.zip", self.meta, _vecnorm(self.model))
-            (self.run_dir / "best_model.json").write_text(json.dumps({"step": step, "success_rate": score[0], "mean_return": score[1],
-                                                                      "per_robot": {r: v["success_rate"] for r, v in per_robot.items()}}))
-        s["step"] = step
-        self.last = s
+            self.evaluator.record_best(step, s)
         self.logger.dump(step)
         return s
 
     def _on_training_end(self) -> None:
-        for env in self.envs.values():
-            env.close()
-        self.envs.clear()
+        self.evaluator.close()
 
 
 def mean_summary(per_robot: dict[str, dict]) -> dict:
@@ -258,92 +281,117 @@ def interactive() -> bool:
     return os.environ.get("CI", "").lower() not in ("1", "true", "yes") and sys.stdout.isatty()
 
 
-class ProgressCallback(BaseCallback):
-    """Progress: steps, training fps, last eval success and an ETA. A rich bar on a terminal; elsewhere
-    (a pipe, a file, nohup, CI) one plain line every ``every`` of the run or ``interval`` seconds,
-    whichever comes first, flushed at once.
+class RunProgress:
+    """Progress of a training run: steps, training rate, last eval success and an ETA. A rich bar on a
+    terminal; elsewhere (a pipe, a file, nohup, CI) one plain line every ``every`` of the run or
+    ``interval`` seconds, whichever comes first, flushed at once.
 
-    The ETA counts training time only (evaluation pauses are excluded from the rate, so it does not
-    jump after each evaluation), plus the evaluations still to come at their measured cost. ``total``
-    is the step count the algorithm will reach: on-policy algorithms collect whole rollouts, so it is
-    rounded up to a multiple of ``n_steps × n_envs`` (``rollout``).
+    The ETA counts training time only (time spent in evaluations, reported with :meth:`add_eval_time`,
+    is excluded from the rate, so the ETA does not jump after each evaluation), plus the evaluations
+    still to come at their measured cost.
+
+    :param total: the step count the run will reach.
+    :param unit: what a step is ("steps", "grad steps").
     """
 
-    def __init__(self, total: int, title: str, evaluator: EvalCallback | None, enabled: bool = True, rollout: int = 1,
-                 every: float = 0.05, interval: float = 30.0):
-        super().__init__()
-        self.target, self.rollout = int(total), max(1, int(rollout))
-        self.title, self.evaluator = title, evaluator
+    def __init__(self, total: int, title: str, eval_text, enabled: bool = True, every: float = 0.05, interval: float = 30.0,
+                 unit: str = "steps", evals_left=None):
+        self.total, self.title, self.eval_text, self.unit = int(total), title, eval_text, unit
+        self.evals_left = evals_left or (lambda n: 0)
         self.bar = enabled and interactive()
         self.plain = enabled and not self.bar
         self.every, self.interval = every, interval
         self.progress = None
-        self._t0 = self._n0 = None
-        self._next_line = 0
-        self._last_line = 0.0
-        self._eval_time = 0.0
-        self._evals = 0
+        self._next_line, self._last_line = 0, 0.0
+        self.eval_time, self.evals = 0.0, 0
 
-    def _eval_text(self) -> str:
-        s = self.evaluator.last if self.evaluator is not None else None
-        return f"eval success {100 * s['success_rate']:.0f}% at {s['step']}" if s else "eval —"
+    def start(self, n0: int) -> None:
+        self._t0, self._n0 = time.time(), n0
+        if self.bar:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("{task.fields[rate]} · {task.fields[ev]} · ETA {task.fields[eta]}"))
+            self.progress.start()
+            self.task = self.progress.add_task(self.title, total=self.total, completed=n0, rate="—", ev=self.eval_text(), eta="—")
+
+    def add_eval_time(self, seconds: float) -> None:
+        self.eval_time += seconds
+        self.evals += 1
+
+    def rate(self, n: int) -> float:
+        dt = time.time() - self._t0 - self.eval_time
+        return (n - self._n0) / dt if dt > 0 else 0.0
+
+    def eta(self, n: int) -> str:
+        r = self.rate(n)
+        if r <= 0:
+            return "—"
+        secs = max(0, self.total - n) / r
+        if self.evals:
+            secs += self.evals_left(n) * self.eval_time / self.evals
+        m, s = divmod(int(secs), 60)
+        h, m = divmod(m, 60)
+        return f"{h}:{m:02d}:{s:02d}"
+
+    def update(self, n: int) -> None:
+        unit = "fps" if self.unit == "steps" else f"{self.unit}/s"
+        if self.progress is not None:
+            self.progress.update(self.task, completed=n, rate=f"{self.rate(n):.0f} {unit}", ev=self.eval_text(), eta=self.eta(n))
+        elif self.plain and (n >= self._next_line or time.time() - self._last_line >= self.interval):
+            self._next_line = n + max(1, int(self.total * self.every))
+            self._last_line = time.time()
+            print(f"{self.title}: {n}/{self.total} {self.unit}, {self.rate(n):.0f} {unit}, {self.eval_text()}, ETA {self.eta(n)}",
+                  flush=True)
+
+    def stop(self, n: int) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=n)
+            self.progress.stop()
+            self.progress = None
+
+
+def eval_text(evaluator) -> str:
+    s = evaluator.last if evaluator is not None else None
+    return f"eval success {100 * s['success_rate']:.0f}% at {s['step']}" if s else "eval —"
+
+
+class ProgressCallback(BaseCallback):
+    """:class:`RunProgress` for an SB3 run. ``total`` is the step count the algorithm will reach:
+    on-policy algorithms collect whole rollouts, so it is rounded up to a multiple of ``rollout``
+    (``n_steps × n_envs``)."""
+
+    def __init__(self, total: int, title: str, evaluator: EvalCallback | None, enabled: bool = True, rollout: int = 1):
+        super().__init__()
+        self.target, self.rollout, self.title, self.evaluator, self.enabled = int(total), max(1, int(rollout)), title, evaluator, enabled
+        self.bar = None
 
     def _on_training_start(self) -> None:
-        self._t0, self._n0 = time.time(), self.num_timesteps
-        remaining = max(0, self.target - self.num_timesteps)
-        self.total = self.num_timesteps + -(-remaining // self.rollout) * self.rollout
-        if self.evaluator is not None:  # time spent evaluating is not training time
-            inner = self.evaluator.evaluate
+        n = self.num_timesteps
+        total = n + -(-max(0, self.target - n) // self.rollout) * self.rollout
+        ev = self.evaluator
+
+        def evals_left(k: int) -> int:
+            return 0 if ev is None or ev.next_eval is None else max(0, (total - ev.next_eval) // max(ev.freq, 1) + 1)
+        self.bar = RunProgress(total, self.title, lambda: eval_text(ev), self.enabled, evals_left=evals_left)
+        if ev is not None:  # time spent evaluating is not training time
+            inner = ev.evaluate
 
             def timed(*a, **k):
                 t = time.time()
                 try:
                     return inner(*a, **k)
                 finally:
-                    self._eval_time += time.time() - t
-                    self._evals += 1
-            self.evaluator.evaluate = timed
-        if self.bar:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("{task.fields[fps]} fps · {task.fields[ev]} · ETA {task.fields[eta]}"))
-            self.progress.start()
-            self.task = self.progress.add_task(self.title, total=self.total, completed=self.num_timesteps, fps="—",
-                                               ev=self._eval_text(), eta="—")
-
-    def _fps(self) -> float:
-        dt = time.time() - self._t0 - self._eval_time
-        return (self.num_timesteps - self._n0) / dt if dt > 0 else 0.0
-
-    def _eta(self) -> str:
-        fps = self._fps()
-        if fps <= 0:
-            return "—"
-        left = max(0, self.total - self.num_timesteps)
-        secs = left / fps
-        ev = self.evaluator
-        if ev is not None and ev.next_eval is not None and self._evals:
-            secs += max(0, (self.total - ev.next_eval) // max(ev.freq, 1) + 1) * self._eval_time / self._evals
-        m, s = divmod(int(secs), 60)
-        h, m = divmod(m, 60)
-        return f"{h}:{m:02d}:{s:02d}"
+                    self.bar.add_eval_time(time.time() - t)
+            ev.evaluate = timed
+        self.bar.start(n)
 
     def _on_step(self) -> bool:
-        n = self.num_timesteps
-        if self.progress is not None:
-            self.progress.update(self.task, completed=n, fps=f"{self._fps():.0f}", ev=self._eval_text(), eta=self._eta())
-        elif self.plain and (n >= self._next_line or time.time() - self._last_line >= self.interval):
-            self._next_line = n + max(1, int(self.total * self.every))
-            self._last_line = time.time()
-            print(f"{self.title}: {n}/{self.total} steps, {self._fps():.0f} fps, {self._eval_text()}, ETA {self._eta()}", flush=True)
+        self.bar.update(self.num_timesteps)
         return True
 
     def _on_training_end(self) -> None:
-        if self.progress is not None:
-            self.progress.update(self.task, completed=self.num_timesteps)
-            self.progress.stop()
-            self.progress = None
+        self.bar.stop(self.num_timesteps)
 
 
 class TransitionRecorder(BaseCallback):

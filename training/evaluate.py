@@ -7,7 +7,7 @@ from pathlib import Path
 from humanoid_ground.errors import HGroundError
 
 from .checkpoint import load_checkpoint
-from .policies import CheckpointPolicy
+from .policies import checkpoint_policy
 from .rollout import run_episodes, summarize
 from .wrappers import env_kwargs
 
@@ -35,7 +35,7 @@ def evaluate(opts: dict, on_episode=None) -> dict:
                   max_episode_steps=opts.get("max_episode_steps") or (cfg["task"].get("max_episode_steps") if same_task else None),
                   **env_kwargs(cfg["env"], cfg["control"]))
     try:
-        policy = CheckpointPolicy(env, ck)
+        policy = checkpoint_policy(env, ck)
         seed0 = int(opts["seed"])
         seeds = list(range(seed0, seed0 + episodes))
         rows, videos = run_episodes(env, policy, seeds, video_seeds=seeds[: int(opts.get("video") or 0)],

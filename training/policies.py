@@ -48,6 +48,17 @@ class CheckpointPolicy:
         return np.asarray(action[0], dtype=np.float32)
 
 
+def checkpoint_policy(env, ck):
+    """The policy a checkpoint holds, for ``env``: an SB3 model, or a bc/diffusion policy."""
+    from .algos import IMITATION
+
+    if ck.algo in IMITATION:
+        from .imitation import ImitationPolicy
+
+        return ImitationPolicy(env, ck)
+    return CheckpointPolicy(env, ck)
+
+
 def policy_identity(spec: str) -> dict:
     """What a policy spec names, with a content hash for checkpoints (for reports)."""
     if spec in ("expert", "random"):
@@ -71,7 +82,7 @@ def make_policy(spec: str, env, seed: int = 0) -> Callable:
     if spec == "random":
         return RandomPolicy(env, seed)
     if Path(spec).exists():
-        return CheckpointPolicy(env, load_checkpoint(spec))
+        return checkpoint_policy(env, load_checkpoint(spec))
     if ":" in spec:
         mod, _, fn = spec.partition(":")
         try:

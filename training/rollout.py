@@ -10,8 +10,11 @@ from .stats import wilson
 
 
 def run_episode(env, policy: Callable, seed: int, frames: list | None = None) -> dict:
-    """One episode; returns its row (seed, return, length, success_at_end, success_once, metrics)."""
+    """One episode; returns its row (seed, return, length, success_at_end, success_once, metrics). A policy
+    with state across steps (observation history, action chunks) has a ``reset()``, called first."""
     obs, info = env.reset(seed=int(seed))
+    if hasattr(policy, "reset"):
+        policy.reset()
     if frames is not None:
         frames.append(env.render())
     ret, length, once, done = 0.0, 0, bool(info.get("is_success", False)), False

@@ -13,7 +13,7 @@ import yaml
 
 from humanoid_ground.errors import HGroundError
 
-from .algos import algo_class, build_model, is_off_policy
+from .algos import IMITATION, algo_class, build_model, is_off_policy
 from .callbacks import (CheckpointCallback, _vecnorm, EvalCallback, InterruptCallback, MetricsCallback, ProgressCallback,
                         TransitionRecorder)
 from .checkpoint import git_revision, latest_checkpoint, load_checkpoint, save_checkpoint
@@ -100,6 +100,8 @@ def validate_config(cfg: dict) -> None:
         raise HGroundError(f"control={cfg['control']}: several robots train together only with control=ee_delta "
                            "(native joint spaces differ between robots)")
     _int(cfg, "n_envs", 1, "use 1 or more env processes")
+    if cfg.get("max_envs_per_worker") is not None:
+        _int(cfg, "max_envs_per_worker", 1, "use 1 or more")
     _int(cfg, "total_timesteps", 1, "use a positive number of env steps")
     _int(cfg, "seed", 0, "use a whole number ≥ 0")
     _int(cfg, "checkpoint_freq", 0, "use env steps between checkpoints (0: none)")
@@ -109,6 +111,22 @@ def validate_config(cfg: dict) -> None:
     _int(cfg, "eval.seed", 0, "use a whole number ≥ 0")
     if cfg.get("device", "cpu") not in ("cpu", "cuda", "auto") and not str(cfg.get("device")).startswith("cuda:"):
         raise HGroundError(f"device={cfg['device']}: use cpu, cuda, cuda:N or auto")
+    if cfg["algo"]["name"] in IMITATION:
+        if not cfg.get("dataset"):
+            raise HGroundError(f"algo={cfg['algo']['name']} learns from a dataset: pass dataset=PATH (a LeRobot v3 dataset "
+                               "from 'hground collect' or 'hground data merge')")
+        from .imitation import dataset_summary
+
+        d = dataset_summary(cfg["dataset"])
+        extra = [r for r in listed_robots(cfg) if r not in d["robots"]]
+        if extra:
+            raise HGroundError(f"robots: the dataset {cfg['dataset']} holds no episodes of {extra}; it has {d['robots']}")
+        if cfg["task"]["name"] not in d["tasks"]:
+            raise HGroundError(f"task={cfg['task']['name']}: the dataset {cfg['dataset']} holds {d['tasks']}; pass task= one of them")
+        if cfg["control"] != "ee_delta":
+            raise HGroundError(f"control={cfg['control']}: bc/diffusion policies act in the canonical ee_delta space; use control=ee_delta")
+    elif cfg.get("dataset"):
+        raise HGroundError(f"dataset= is for algo=bc or algo=diffusion; algo={cfg['algo']['name']} learns from the environment")
     mes = cfg["task"].get("max_episode_steps")
     if mes is not None:
         _int(cfg, "task.max_episode_steps", 1, "use a positive number of steps")
@@ -131,7 +149,7 @@ def _vec_env(cfg: dict, obs_keys, error_file: str):
     robots = training_robots(cfg)
     fns = [partial(make_env, cfg["task"]["name"], robots, cfg["control"], cfg["env"], obs_keys,
                    task_params=cfg["task"].get("params"), max_episode_steps=cfg["task"].get("max_episode_steps"),
-                   ignore_sigint=n > 1, rank=i) for i in range(n)]
+                   ignore_sigint=n > 1, rank=i, max_envs=int(cfg.get("max_envs_per_worker") or 8)) for i in range(n)]
     if n == 1:
         return DummyVecEnv(fns)
     try:
@@ -184,6 +202,11 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
         cfg = resume_config(run_dir, overrides or [], cfg)
     validate_config(cfg)
     robots = training_robots(cfg)
+    if cfg["algo"]["name"] in IMITATION:
+        from .imitation import train_imitation
+
+        run_dir.mkdir(parents=True, exist_ok=True)
+        return train_imitation(cfg, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
     seed = int(cfg["seed"])

@@ -43,35 +43,51 @@ def env_kwargs(env_cfg: dict, control: str) -> dict:
 
 
 class MultiRobotEnv(gym.Env):
-    """One env over several robots: the robot changes at every reset, round-robin.
+    """One env over several robots: the robot changes at every reset.
 
-    Worker ``rank`` starts at robot ``rank mod R`` and steps through the list one robot per episode,
-    so every robot gets the same number of episodes (within one per worker) whatever the number of
-    workers, and every worker sees every robot (the observation normaliser is fitted to all of them).
-    Each robot's env is built on its first episode and kept. A seeded reset seeds a generator that
-    draws each episode's seed, so a run is reproducible.
+    Schedule (per episode): worker ``rank`` starts at robot ``rank mod R`` and steps through the list one
+    robot per episode, so every robot gets the same number of episodes (within one per worker) whatever
+    the number of workers, and every worker sees every robot (the observation normaliser is fitted to
+    all of them). With more robots than ``max_envs`` (procedural variants), the worker cycles through a
+    window of ``max_envs`` robots that slides by one robot every ``max_envs`` episodes: each robot still
+    gets the same number of episodes, at most ``max_envs`` envs are alive (memory), and one env is built
+    per ``max_envs`` episodes. Envs are built on first use. A seeded reset seeds a generator that draws
+    each episode's seed, so a run is reproducible.
 
     :param make_one: ``make_one(robot) -> env`` (a flattened env; every robot's must have the same spaces).
     :param robots: robot names.
     :param rank: worker index.
+    :param max_envs: most envs kept alive at once.
     """
 
     metadata = {"render_modes": ["rgb_array"]}
 
-    def __init__(self, make_one, robots: Sequence[str], rank: int = 0):
+    def __init__(self, make_one, robots: Sequence[str], rank: int = 0, max_envs: int = 8):
         self.make_one, self.robots, self.rank = make_one, list(robots), int(rank)
+        self.max_envs = max(1, int(max_envs))
         self.envs: dict[str, gym.Env] = {}
         self.episode = 0
-        self.current = self.robots[self.rank % len(self.robots)]
+        self.current = self._scheduled(0)
         first = self._env(self.current)
         self.observation_space, self.action_space = first.observation_space, first.action_space
         self._rng = np.random.default_rng(self.rank)
 
+    def _scheduled(self, episode: int) -> str:
+        R, K = len(self.robots), self.max_envs
+        if R <= K:
+            return self.robots[(self.rank + episode) % R]
+        start = self.rank + episode // K  # the window slides by one robot every K episodes
+        return self.robots[(start + episode % K) % R]
+
     def _env(self, robot: str) -> gym.Env:
         if robot not in self.envs:
+            if len(self.envs) >= self.max_envs:  # the robot that left the window
+                window = {self._scheduled(self.episode + k) for k in range(self.max_envs)}
+                old = next((r for r in self.envs if r not in window), next(iter(self.envs)))
+                self.envs.pop(old).close()
             env = self.make_one(robot)
-            if self.envs and (env.observation_space.shape != self.observation_space.shape
-                              or env.action_space.shape != self.action_space.shape):
+            if hasattr(self, "observation_space") and (env.observation_space.shape != self.observation_space.shape
+                                                       or env.action_space.shape != self.action_space.shape):
                 from humanoid_ground.errors import HGroundError
 
                 raise HGroundError(f"robot '{robot}' gives observations {env.observation_space.shape} and actions "
@@ -83,9 +99,10 @@ class MultiRobotEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         if seed is not None:
             self._rng = np.random.default_rng(seed)
-        self.current = self.robots[(self.rank + self.episode) % len(self.robots)]
+        self.current = self._scheduled(self.episode)
+        env = self._env(self.current)
         self.episode += 1
-        return self._env(self.current).reset(seed=int(self._rng.integers(2**31)), options=options)
+        return env.reset(seed=int(self._rng.integers(2**31)), options=options)
 
     def step(self, action):
         return self.envs[self.current].step(action)
@@ -101,7 +118,7 @@ class MultiRobotEnv(gym.Env):
 
 def make_env(task: str, robot: str | Sequence[str], control: str, env_cfg: dict, obs_keys: Sequence[str] | None,
              task_params: dict | None = None, max_episode_steps: int | None = None,
-             render_mode: str | None = None, ignore_sigint: bool = False, rank: int = 0) -> gym.Env:
+             render_mode: str | None = None, ignore_sigint: bool = False, rank: int = 0, max_envs: int = 8) -> gym.Env:
     """A flattened, monitored env for SB3; ``robot`` may be a list (a :class:`MultiRobotEnv`; a
     one-robot list is the plain env). ``ignore_sigint``: in vec-env worker processes, so Ctrl-C
     reaches only the trainer, which checkpoints and shuts the workers down."""
@@ -119,5 +136,5 @@ def make_env(task: str, robot: str | Sequence[str], control: str, env_cfg: dict,
         return FlattenObs(hg.make(task, robot=name, task_params=task_params or None, render_mode=render_mode, **kw), keys)
 
     robots = [robot] if isinstance(robot, str) else list(robot)
-    env = one(robots[0]) if len(robots) == 1 else MultiRobotEnv(one, robots, rank)
+    env = one(robots[0]) if len(robots) == 1 else MultiRobotEnv(one, robots, rank, max_envs)
     return Monitor(env, info_keywords=("is_success",))

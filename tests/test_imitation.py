@@ -1,0 +1,127 @@
+"""Imitation learning from datasets: bc and diffusion through the harness, on a tiny dataset collected here."""
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+FAST = ["task.max_episode_steps=60", "eval.episodes=1", "eval.video_episodes=0", "progress=false",
+        "algo.params.hidden=64", "algo.params.layers=2", "algo.params.batch_size=64", "algo.params.warmup_steps=20"]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    """Two robots' expert reach episodes, merged (what a user does before training)."""
+    root = tmp_path_factory.mktemp("demos")
+    for robot in ("unitree_h1", "fourier_gr1t2"):
+        r = run_cli("collect", f"robot={robot}", "task=reach", "policy=expert", "episodes=3", "max_episode_steps=60",
+                    f"out={root / robot}")
+        assert r.returncode == 0, r.stderr
+    r = run_cli("data", "merge", str(root / "unitree_h1"), str(root / "fourier_gr1t2"), "--out", str(root / "both"))
+    assert r.returncode == 0, r.stderr
+    return root / "both"
+
+
+def _train(tmp_path: Path, dataset: Path, *args: str) -> Path:
+    r = run_cli("train", f"dataset={dataset}", f"out_root={tmp_path / 'runs'}", *FAST, *args)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return sorted((tmp_path / "runs").glob("*_s*"))[-1]
+
+
+def test_dataset_feeds_a_torch_dataset_with_chunks(dataset):
+    import torch
+
+    from humanoid_ground.training.imitation import Normalizer, chunk_dataset, load_demos
+
+    d = load_demos(dataset)
+    assert d.robots == ["unitree_h1", "fourier_gr1t2"] and d.task == "reach" and d.episodes == 6
+    assert d.obs.shape == (360, 23 + 15 + 37) and d.act.shape == (360, 16)
+    ds = chunk_dataset(d, Normalizer(d.stats), n_obs=2, horizon=8)
+    o, a, m = ds[[0, 59, 60]]
+    assert o.shape == (3, 2, 75) and a.shape == (3, 8, 16)
+    assert torch.equal(o[0, 0], o[0, 1])  # the first frame has no past: repeated
+    assert m[1].tolist() == [True] + [False] * 7 and m[2].all()  # the chunk stops at the episode's end
+    assert float(a.abs().max()) <= 1.0 + 1e-6  # actions normalised to [-1, 1] from meta/stats.json
+    loader = torch.utils.data.DataLoader(ds, batch_size=32, shuffle=True)
+    ob, ab, mb = next(iter(loader))
+    assert ob.shape == (32, 2, 75) and ab.shape == (32, 8, 16) and mb.dtype == torch.bool
+    fast = torch.utils.data.DataLoader(ds, sampler=torch.utils.data.BatchSampler(torch.utils.data.RandomSampler(ds), 32, False),
+                                       batch_size=None)
+    ob, ab, mb = next(iter(fast))
+    assert ob.shape == (32, 2, 75) and ab.shape == (32, 8, 16)
+
+
+@pytest.mark.parametrize("algo", ["bc", "diffusion"])
+def test_train_eval_bench_collect_resume(tmp_path, dataset, algo):
+    run = _train(tmp_path, dataset, f"algo={algo}", "total_timesteps=300", "eval.freq=300", "checkpoint_freq=150")
+    assert run.name.endswith(f"_2robots_reach_{algo}_s0")  # task and robots from the dataset
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(run / "tb"))
+    acc.Reload()
+    tags = set(acc.Tags()["scalars"])
+    for t in ("train/loss", "train/lr", "eval/unitree_h1/success_rate", "eval/fourier_gr1t2/success_rate"):
+        assert t in tags, (t, sorted(tags))
+    loss = [e.value for e in acc.Scalars("train/loss")]
+    assert loss[-1] < loss[0]  # it learns
+    with zipfile.ZipFile(run / "best_model.zip") as z:
+        meta = json.loads(z.read("hground/meta.json"))
+    assert meta["robots"] == ["unitree_h1", "fourier_gr1t2"] and meta["config"]["algo"]["name"] == algo
+
+    r = run_cli("eval", f"checkpoint={run}", "episodes=1", "robot=booster_t1", f"out={tmp_path / 'ev'}")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "ev" / "eval.json").read_text())["group"] == "held_out"
+    r = run_cli("bench", "suite=smoke", f"policy={run}", f"out={tmp_path / 'b'}")
+    assert r.returncode == 0, r.stderr
+    r = run_cli("collect", "robot=unitree_h1", "task=reach", f"policy={run / 'final_model.zip'}", "episodes=1",
+                "max_episode_steps=20", f"out={tmp_path / 'c'}")
+    assert r.returncode == 0, r.stderr
+
+    r = run_cli("train", f"resume={run}", "total_timesteps=400", "progress=false")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((run / "summary.json").read_text())["steps"] == 400
+
+
+def test_fixed_seed_gives_identical_weights(tmp_path, dataset):
+    import io
+
+    import torch
+
+    def weights(run: Path):
+        with zipfile.ZipFile(run / "final_model.zip") as z:
+            return torch.load(io.BytesIO(z.read("policy.pt")), weights_only=False)["model"]
+
+    a = weights(_train(tmp_path / "a", dataset, "algo=bc", "total_timesteps=120", "eval.episodes=0"))
+    b = weights(_train(tmp_path / "b", dataset, "algo=bc", "total_timesteps=120", "eval.episodes=0"))
+    c = weights(_train(tmp_path / "c", dataset, "algo=bc", "total_timesteps=120", "eval.episodes=0", "seed=1"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_bad_datasets_and_robots_are_one_line(tmp_path, dataset):
+    def one_line(r, needle):
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode == 2 and len(lines) == 1 and needle in lines[0], r.stdout + r.stderr
+
+    one_line(run_cli("train", "algo=bc", f"dataset={tmp_path}", f"out_root={tmp_path / 'runs'}"), "not a LeRobot v3 dataset")
+    one_line(run_cli("train", "algo=bc", f"dataset={dataset}", "robots=[unitree_h1,booster_t1]", f"out_root={tmp_path / 'runs'}"),
+             "booster_t1")
+    one_line(run_cli("train", "algo=bc", f"out_root={tmp_path / 'runs'}"), "dataset=PATH")
+    broken = tmp_path / "broken"
+    (broken / "meta").mkdir(parents=True)
+    info = json.loads((dataset / "meta" / "info.json").read_text())
+    info["features"].pop("action")
+    (broken / "meta" / "info.json").write_text(json.dumps(info))
+    one_line(run_cli("train", "algo=bc", f"dataset={broken}", f"out_root={tmp_path / 'runs'}"), "action")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_checkpoint_of_another_schema_is_refused_by_eval(tmp_path, dataset):
+    run = _train(tmp_path, dataset, "algo=bc", "total_timesteps=60", "eval.episodes=0")
+    r = run_cli("eval", f"checkpoint={run}", "episodes=1", "task=pick_place")
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and "key 'task'" in lines[0], r.stderr
