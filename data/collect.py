@@ -17,7 +17,7 @@ from .schema import SCHEMA_VERSION, features, pad_episode
 
 DEFAULTS = {"robot": "unitree_h1", "task": "reach", "policy": "expert", "episodes": 10, "out": None, "format": "lerobot",
             "cameras": [], "resolution": 224, "resume": False, "workers": 1, "seed": 0, "control": "ee_delta",
-            "max_episode_steps": None}
+            "max_episode_steps": None, "action_noise": 0.0}
 FORMATS = ("lerobot",)
 STAGING = ".staging"
 
@@ -73,7 +73,7 @@ def _worker_episode(index: int) -> dict:
     from .video import write_mp4
 
     opts, env = _W["opts"], _W["env"]
-    ep = record_episode(env, _W["policy"], int(opts["seed"]) + index, opts["camera_keys"])
+    ep = record_episode(env, _W["policy"], int(opts["seed"]) + index, opts["camera_keys"], float(opts.get("action_noise") or 0.0))
     stage = Path(opts["out"]) / STAGING
     ep["video_files"] = {}
     ep["image_stats"] = {}
@@ -107,6 +107,9 @@ def collect(opts: dict, progress=None) -> dict:
     episodes = int(opts["episodes"])
     if episodes < 1:
         raise HGroundError(f"episodes={episodes}: use 1 or more")
+    noise = opts.get("action_noise") or 0.0
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0.0 <= float(noise) <= 1.0:
+        raise HGroundError(f"collect: action_noise={noise}: use a standard deviation in [0, 1] (0: none)")
     card = get_card(opts["robot"])
     cfg = task_config(opts["task"])
     if str(opts["policy"]) not in ("expert", "random") and ":" not in str(opts["policy"]) and not Path(str(opts["policy"])).exists():
@@ -138,7 +141,8 @@ def collect(opts: dict, progress=None) -> dict:
              "physics": sim, "cameras": cams, "resolution": int(opts["resolution"]) if cams else None, "max_dof": D,
              "task_state_dim": K, "robots": [rmeta],
              "tasks": [{"name": opts["task"], "text": text, "obs_dim": K, "params": cfg.get("params") or {}}],
-             "policy": policy_identity(str(opts["policy"])), "seed": int(opts["seed"])}
+             "policy": policy_identity(str(opts["policy"])), "seed": int(opts["seed"]),
+             "action_noise": float(opts.get("action_noise") or 0.0)}
     feats = features(D, K, cams, int(opts["resolution"]), fps, joint_names=rmeta["joint_names"])
     writer = LeRobotWriter(out, feats, fps, hmeta, resume=bool(opts["resume"]), robot_type=card.name)
     if opts["resume"]:

@@ -51,8 +51,14 @@ def canonical_from_motion(s0: np.ndarray, s1: np.ndarray, native: np.ndarray) ->
     return np.clip(a, -1, 1)
 
 
-def record_episode(env, policy, seed: int, cameras: list[str]) -> dict:
-    """One episode of ``policy`` in ``env`` (made with obs="rgb" when cameras are recorded)."""
+def record_episode(env, policy, seed: int, cameras: list[str], action_noise: float = 0.0) -> dict:
+    """One episode of ``policy`` in ``env`` (made with obs="rgb" when cameras are recorded).
+
+    ``action_noise`` > 0 (DART-style data for imitation): the env executes the policy's action plus
+    Gaussian noise of that standard deviation (clipped to [-1, 1]), the dataset's ``action`` keeps the
+    policy's own action, so a closed-loop expert's corrections from perturbed states become the labels;
+    ``action.native`` is the executed command. The noise is drawn from ``seed``."""
+    rng = np.random.default_rng([int(seed), 0xDA27])
     u = env.unwrapped
     obs, info = env.reset(seed=int(seed))
     if hasattr(policy, "reset"):  # a policy with state across steps (observation history, action chunks)
@@ -74,8 +80,9 @@ def record_episode(env, policy, seed: int, cameras: list[str]) -> dict:
         for c in cameras:
             images[c].append(obs[CAMERA_OBS[c]])
         state0 = obs["canonical"]
-        obs, r, term, trunc, info = env.step(a)
-        nat = native_action(u, a)
+        executed = a if action_noise <= 0 else np.clip(a + rng.normal(0.0, action_noise, a.shape), -1.0, 1.0).astype(np.float32)
+        obs, r, term, trunc, info = env.step(executed)
+        nat = native_action(u, executed)
         rows["action.native"].append(nat)
         rows["action"].append(a if u.control == "ee_delta" else canonical_from_motion(state0, obs["canonical"], nat))
         rows["next.reward"].append(r)

@@ -19,13 +19,11 @@ aggregates, in-distribution vs held-out from the checkpoint) plus ``hground eval
 """
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from protocol import dispatch, parser, run_logged
 
 ARMED = ["unitree_h1", "unitree_g1", "booster_t1", "apptronik_apollo", "robotis_op3", "fourier_gr1t2",
          "fourier_gr1t2_hand", "fourier_gr2t2", "fourier_gr3", "openloong_qinglong"]
@@ -60,17 +58,6 @@ def plan(piece: str) -> tuple[list[str], list[str], int]:
     raise SystemExit(f"unknown piece '{piece}'; see --list")
 
 
-def _run(cmd: list[str], log: Path) -> float:
-    t0 = time.time()
-    with open(log, "a") as f:
-        f.write(f"\n$ {' '.join(cmd)}\n")
-        f.flush()
-        r = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
-    if r.returncode != 0:
-        raise SystemExit(f"failed ({r.returncode}): {' '.join(cmd)}; see {log}")
-    return time.time() - t0
-
-
 def run_piece(piece: str, out: Path, task: str, steps: int, seed: int, n_envs: int) -> dict:
     train, evaluate, variants = plan(piece)
     d = out / piece.replace(":", "_").replace("+", "_")
@@ -89,21 +76,21 @@ def run_piece(piece: str, out: Path, task: str, steps: int, seed: int, n_envs: i
             if variants:
                 cmd += [f"morph.variants={variants}", f"morph.seed={seed}"]
         meta["train_command"] = " ".join(cmd[2:])
-        meta["wall_s"]["train"] = meta["wall_s"].get("train", 0) + _run(cmd, log)
+        meta["wall_s"]["train"] = meta["wall_s"].get("train", 0) + run_logged(cmd, log)
         meta_f.write_text(json.dumps(meta, indent=2))
     bench = d / "bench"
     if not (bench / "report.md").is_file():
         cmd = hg + ["bench", "suite=cross_embodiment_v1", f"policy={run}", f"robots=[{','.join(evaluate)}]", f"out={bench}",
                     "resume=true", "workers=2"]
         meta["bench_command"] = " ".join(cmd[2:])
-        meta["wall_s"]["bench"] = _run(cmd, log)
+        meta["wall_s"]["bench"] = run_logged(cmd, log)
         meta_f.write_text(json.dumps(meta, indent=2))
     for r in evaluate:
         ev = d / "eval" / r
         if not (ev / "eval.json").is_file():
             cmd = hg + ["eval", f"checkpoint={run}", f"robot={r}", "episodes=50", f"out={ev}"]
             meta.setdefault("eval_commands", {})[r] = " ".join(cmd[2:])
-            meta["wall_s"][f"eval:{r}"] = _run(cmd, log)
+            meta["wall_s"][f"eval:{r}"] = run_logged(cmd, log)
             meta_f.write_text(json.dumps(meta, indent=2))
     meta["done"] = True
     meta_f.write_text(json.dumps(meta, indent=2))
@@ -184,35 +171,17 @@ def report(out: Path) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=Path("xe"))
-    ap.add_argument("--task", default="reach")
+    ap = parser(__doc__, "xe", "reach")
     ap.add_argument("--steps", type=int, default=500_000)
-    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--n-envs", type=int, default=2)
-    g = ap.add_mutually_exclusive_group(required=True)
-    g.add_argument("--piece")
-    g.add_argument("--next", action="store_true")
-    g.add_argument("--list", action="store_true")
-    g.add_argument("--report", action="store_true")
     args = ap.parse_args()
     out = args.out / args.task
-    if args.list:
-        for p in pieces():
-            tr, ev, v = plan(p)
-            print(f"{_status(out, p):8} {p:28} train {len(tr)} robots{f' + {v} variants' if v else ''}, eval {', '.join(ev)}")
-        return
-    if args.report:
-        print(report(out))
-        return
-    piece = args.piece or next((p for p in pieces() if _status(out, p) != "done"), None)
-    if piece is None:
-        print("every piece is done; --report prints the table")
-        return
-    os.environ.setdefault("CI", "")
-    t0 = time.time()
-    meta = run_piece(piece, out, args.task, args.steps, args.seed, args.n_envs)
-    print(f"{piece}: done in {time.time() - t0:.0f} s ({json.dumps(meta['wall_s'])}); results under {out}")
+
+    def describe(p: str) -> str:
+        tr, ev, v = plan(p)
+        return f"train {len(tr)} robots{f' + {v} variants' if v else ''}, eval {', '.join(ev)}"
+    dispatch(args, pieces(), lambda p: _status(out, p), lambda p: run_piece(p, out, args.task, args.steps, args.seed, args.n_envs),
+             lambda: report(out), describe)
 
 
 if __name__ == "__main__":

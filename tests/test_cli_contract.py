@@ -39,6 +39,7 @@ def test_train_bad_values_are_one_line_and_leave_no_folder(tmp_path, args, needl
     ("eval", ["checkpoint=x", "episodes=0"], "episodes=0"),
     ("collect", ["out=o", "workers=two"], "workers=two"),
     ("collect", ["out=o", "resume=maybe"], "true or false"),
+    ("collect", ["out=o", "action_noise=2"], "action_noise=2"),
     ("bench", ["out=o", "workers=0"], "workers=0"),
     ("bench", ["out=o", "robots=[unitree_h1,fourier_gr1t1]"], "Did you mean 'fourier_gr1t2'"),
     ("eval", ["checkpint=x"], "Did you mean 'checkpoint'"),

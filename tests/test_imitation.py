@@ -5,6 +5,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import run_cli
@@ -84,6 +85,19 @@ def test_train_eval_bench_collect_resume(tmp_path, dataset, algo):
     r = run_cli("train", f"resume={run}", "total_timesteps=400", "progress=false")
     assert r.returncode == 0, r.stderr
     assert json.loads((run / "summary.json").read_text())["steps"] == 400
+
+
+def test_noisy_expert_collection_keeps_expert_labels(tmp_path):
+    """action_noise: the env runs perturbed actions, the dataset keeps the expert's (DART-style data)."""
+    from humanoid_ground.data.lerobot import iter_episodes, read_info
+
+    r = run_cli("collect", "robot=unitree_h1", "task=reach", "policy=expert", "episodes=1", "max_episode_steps=30",
+                "action_noise=0.3", f"out={tmp_path / 'n'}")
+    assert r.returncode == 0, r.stderr
+    assert read_info(tmp_path / "n")["hground"]["action_noise"] == 0.3
+    (ep,) = list(iter_episodes(tmp_path / "n", images=False))
+    # the labels are the expert's own actions (within [-1, 1]); the executed native targets differ from them
+    assert np.abs(ep["action"]).max() <= 1.0 and ep["action"].shape == (30, 16)
 
 
 def test_fixed_seed_gives_identical_weights(tmp_path, dataset):

@@ -105,7 +105,7 @@ def normalize_robot_overrides(args: list[str], normalized: bool = False) -> list
     robots = _robot_list(robots_arg[-1].partition("=")[2])
     rest = [a for a in args if a not in robots_arg and a not in robot_arg]
     if robots is None:
-        return rest + robot_arg
+        return robot_arg + rest
     if robot_arg:
         one = robot_arg[-1].partition("=")[2].strip()
         if robots != [one] and not (normalized and robots and robots[0].split("-m")[0] == one):
@@ -122,9 +122,9 @@ def normalize_robot_overrides(args: list[str], normalized: bool = False) -> list
             raise unknown_name("robot", r, robot_names())
     v = split_name(robots[0])
     if len(robots) == 1 and v is None:
-        return rest + [f"robot={robots[0]}"]
+        return [f"robot={robots[0]}"] + rest
     # the robot config group names a real robot (the first one's base); the list is what trains
-    return rest + [f"robot={v[0] if v else robots[0]}", f"robots=[{','.join(robots)}]"]
+    return [f"robot={v[0] if v else robots[0]}", f"robots=[{','.join(robots)}]"] + rest
 
 
 def dataset_defaults(args: list[str]) -> list[str]:
@@ -137,11 +137,11 @@ def dataset_defaults(args: list[str]) -> list[str]:
 
     d = dataset_summary(ds[-1])
     keys = {a.partition("=")[0].lstrip("+") for a in args}
-    out = list(args)
+    out = list(args)  # new overrides go first: Hydra's parser wants them before flags such as --cfg job
     if "task" not in keys:
-        out.append(f"task={d['tasks'][0]}")
+        out.insert(0, f"task={d['tasks'][0]}")
     if "robot" not in keys and "robots" not in keys:
-        out.append(f"robots=[{','.join(d['robots'])}]")
+        out.insert(0, f"robots=[{','.join(d['robots'])}]")
     return out
 
 

@@ -285,6 +285,9 @@ def loss_fn(kind: str, net, batch, p: dict, noise_sched=None, gen=None):
 
     o, a, m = batch
     B = o.shape[0]
+    sigma = float(p.get("obs_noise", 0.0))
+    if sigma > 0:  # noise on the (normalised) observations: robustness to the states a policy's own errors lead to
+        o = o + sigma * torch.randn(o.shape, generator=gen)
     c = o.reshape(B, -1)
     if kind == "bc":
         pred = net(c).reshape(a.shape)
@@ -349,6 +352,8 @@ class ImitationPolicy:
     def reset(self) -> None:
         self.hist: list[np.ndarray] = []
         self.queue: list[np.ndarray] = []
+        self.chunks: list[tuple[int, np.ndarray]] = []  # (step predicted at, normalised chunk): temporal ensembling
+        self.t = 0
 
     def __call__(self, obs) -> np.ndarray:
         import torch
@@ -357,11 +362,22 @@ class ImitationPolicy:
         t[: len(obs["task"])] = obs["task"]
         x = self.norm.obs(np.concatenate([obs["canonical"], t, obs["embodiment"]]).astype(np.float32))
         n = int(self.p["n_obs_steps"])
-        self.hist = (self.hist or [x] * n)[1:] + [x] if self.hist else [x] * n
+        self.hist = self.hist[1:] + [x] if self.hist else [x] * n
+        ens = float(self.p.get("temporal_ensemble", 0.0) or 0.0)
+        if ens > 0:  # ACT's temporal ensembling: a chunk every step, overlapping predictions averaged
+            c = torch.from_numpy(np.concatenate(self.hist)[None])
+            self.chunks.append((self.t, predict_chunk(self.kind, self.net, c, self.p, self.sched, self.gen).numpy()))
+            h = int(self.p["horizon"])
+            self.chunks = [(s, ch) for s, ch in self.chunks if self.t - s < h]
+            preds = np.stack([ch[self.t - s] for s, ch in self.chunks])  # oldest first
+            w = np.exp(-ens * np.arange(len(preds)))
+            self.t += 1
+            return np.clip(self.norm.unact((w[:, None] * preds).sum(0) / w.sum()), -1.0, 1.0).astype(np.float32)
         if not self.queue:
             c = torch.from_numpy(np.concatenate(self.hist)[None])
             chunk = predict_chunk(self.kind, self.net, c, self.p, self.sched, self.gen).numpy()
             self.queue = list(self.norm.unact(chunk[: int(self.p["n_action_steps"])]))
+        self.t += 1
         return np.clip(self.queue.pop(0), -1.0, 1.0).astype(np.float32)
 
 
@@ -401,7 +417,7 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     torch.set_num_threads(int(p.get("threads", 1)))
     torch.manual_seed(seed)
     robots = listed_robots(cfg)
-    demos = load_demos(cfg["dataset"], robots, cfg["task"]["name"])
+    demos = load_demos(cfg["dataset"], robots, cfg["task"]["name"], cfg.get("dataset_episodes") or None)
     norm = Normalizer(demos.stats)
     data = chunk_dataset(demos, norm, int(p["n_obs_steps"]), int(p["horizon"]))
     obs_dim = demos.obs.shape[1]
@@ -483,7 +499,7 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
             opt.step()
             sched.step()
             step += 1
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             if step % 100 == 0 or step == total:
                 logger.record("train/loss", float(np.mean(losses)))
                 logger.record("train/lr", float(sched.get_last_lr()[0]))

@@ -123,6 +123,9 @@ def validate_config(cfg: dict) -> None:
             raise HGroundError(f"robots: the dataset {cfg['dataset']} holds no episodes of {extra}; it has {d['robots']}")
         if cfg["task"]["name"] not in d["tasks"]:
             raise HGroundError(f"task={cfg['task']['name']}: the dataset {cfg['dataset']} holds {d['tasks']}; pass task= one of them")
+        de = cfg.get("dataset_episodes") or {}
+        if not isinstance(de, dict) or any(r not in d["robots"] or not isinstance(n, int) or n < 1 for r, n in de.items()):
+            raise HGroundError(f"dataset_episodes={de}: give {{robot: N}} with robots of the dataset ({d['robots']}) and N ≥ 1")
         if cfg["control"] != "ee_delta":
             raise HGroundError(f"control={cfg['control']}: bc/diffusion policies act in the canonical ee_delta space; use control=ee_delta")
     elif cfg.get("dataset"):
