@@ -392,6 +392,28 @@ def read_episode(root: str | Path, info: dict, row: dict, images: bool = True) -
     return ep
 
 
+def read_columns(root: str | Path, columns: list[str], info: dict | None = None) -> dict[str, np.ndarray]:
+    """Selected frame columns of every episode, in episode order: each data file is read once, only
+    those columns (what a learner needs; :func:`read_episode` reads one episode with everything)."""
+    root = Path(root)
+    info = info or read_info(root)
+    rows = episodes_rows(root)
+    files = list(dict.fromkeys((r["data/chunk_index"], r["data/file_index"]) for r in rows))
+    cols = list(dict.fromkeys(["episode_index", "frame_index", *columns]))
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in cols}
+    for chunk, fidx in files:
+        path = root / info["data_path"].format(chunk_index=chunk, file_index=fidx)
+        try:
+            table = pq.read_table(path, columns=cols)
+        except Exception as e:
+            raise HGroundError(f"data file {path} is unreadable or lacks a column of {cols} ({e}); run 'hground data check {root}'") from None
+        for c in cols:
+            parts[c].append(_to_numpy(table[c]))
+    out = {c: np.concatenate(v) for c, v in parts.items()}
+    order = np.lexsort((out["frame_index"], out["episode_index"]))  # episode order, frames in time order
+    return {c: v[order] for c, v in out.items()}
+
+
 def iter_episodes(root: str | Path, images: bool = True) -> Iterator[dict]:
     info = read_info(root)
     for row in episodes_rows(root):

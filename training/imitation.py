@@ -99,7 +99,7 @@ def load_demos(path: str | Path, robots: list[str] | None = None, task: str | No
     :param robots: keep only these robots' episodes (each must be in the dataset).
     :param episodes_per_robot: keep only the first N episodes of these robots.
     """
-    from humanoid_ground.data.lerobot import episodes_rows, read_episode
+    from humanoid_ground.data.lerobot import read_columns
     from humanoid_ground.data.stats import from_json
 
     d = dataset_summary(path)
@@ -114,21 +114,23 @@ def load_demos(path: str | Path, robots: list[str] | None = None, task: str | No
     keep = robots or d["robots"]
     h = info["hground"]
     emb = {r["name"]: _embodiment(r, task) for r in h["robots"] if r["name"] in keep}
-    rows = episodes_rows(root)
+    cols = read_columns(root, ["observation.state", "observation.task_state", "action", "robot_index"], info)
+    ep_col, robot_col = cols["episode_index"].reshape(-1), cols["robot_index"].reshape(-1)
+    names = [r["name"] for r in h["robots"]]
+    cuts = np.flatnonzero(np.diff(ep_col)) + 1
     obs, act, start, end, rob = [], [], [], [], []
     n, taken = 0, {}
-    for row in rows:
-        ep = read_episode(root, info, row, images=False)
-        name = h["robots"][int(ep["robot_index"][0])]["name"]
+    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(ep_col)]):
+        name = names[int(robot_col[lo])]
         if name not in keep:
             continue
         if episodes_per_robot and name in episodes_per_robot and taken.get(name, 0) >= episodes_per_robot[name]:
             continue
         taken[name] = taken.get(name, 0) + 1
-        T = len(ep["action"])
-        o = np.concatenate([ep["observation.state"], ep["observation.task_state"], np.tile(emb[name], (T, 1))], axis=1)
+        T = int(hi - lo)
+        o = np.concatenate([cols["observation.state"][lo:hi], cols["observation.task_state"][lo:hi], np.tile(emb[name], (T, 1))], axis=1)
         obs.append(o.astype(np.float32))
-        act.append(np.asarray(ep["action"], dtype=np.float32))
+        act.append(np.asarray(cols["action"][lo:hi], dtype=np.float32))
         start.append(np.full(T, n))
         end.append(np.full(T, n + T))
         rob.append(np.full(T, keep.index(name)))
