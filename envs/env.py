@@ -177,7 +177,7 @@ class HumanoidEnv(gym.Env):
     def _obs(self, safe: bool = False) -> dict:
         r = self.robot
         o = {"proprio": r.proprio_obs, "canonical": r.canonical_obs, "task": np.asarray(self.task.observation(), dtype=np.float32),
-             "embodiment": self.embodiment}
+             "embodiment": self.embodiment.copy()}  # a new array per call: users keep what they are given
         if safe:  # after a blow-up: finite numbers (values beyond float32 became inf above)
             o = {k: np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0) for k, v in o.items()}
         if self.camera is not None:

@@ -15,6 +15,17 @@ import time
 import numpy as np
 
 
+def algo_defaults(name: str) -> dict:
+    """The algorithm's default params, from its config file (configs/algo/<name>.yaml)."""
+    from pathlib import Path
+
+    import yaml
+
+    import humanoid_ground.configs as c
+
+    return yaml.safe_load((Path(c.__file__).parent / "algo" / f"{name}.yaml").read_text())["algo"]["params"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dataset")
@@ -34,7 +45,9 @@ def main() -> None:
     print(f"dataset: {demos.episodes} episodes, {N} frames, robots {', '.join(demos.robots)}")
     print(f"read (project reader, every frame, no images): {t_read:.2f} s = {N / t_read:,.0f} frames/s")
     norm = Normalizer(demos.stats)
-    for name, n_obs, horizon in (("bc", 2, 8), ("diffusion", 2, 16)):
+    for name in ("bc", "diffusion"):
+        p = algo_defaults(name)
+        n_obs, horizon = int(p["n_obs_steps"]), int(p["horizon"])
         ds = chunk_dataset(demos, norm, n_obs, horizon)
         times = []
         for _ in range(args.epochs):
@@ -46,8 +59,7 @@ def main() -> None:
         ep = float(np.median(times))
         print(f"{name}: epoch of batches ({N} frames, window {n_obs}, chunk {horizon}): {ep:.3f} s = {N / ep:,.0f} frames/s; "
               f"100k frames: {100_000 / (N / ep):.2f} s")
-        p = {"n_obs_steps": n_obs, "horizon": horizon, "hidden": 512, "layers": 3 if name == "bc" else 4,
-             "train_timesteps": 100}
+        p = algo_defaults(name)
         net = build_net(name, demos.obs.shape[1], p)
         opt = torch.optim.AdamW(net.parameters(), lr=1e-4)
         ns = _schedulers(p)[0] if name == "diffusion" else None
@@ -60,7 +72,8 @@ def main() -> None:
             loss.backward()
             opt.step()
         dt = time.perf_counter() - t0
-        print(f"{name}: {args.grad_steps / dt:.0f} gradient steps/s (batch {args.batch}, 1 thread)")
+        print(f"{name}: {args.grad_steps / dt:.0f} gradient steps/s (default net {p['hidden']} × {p['layers']}, batch {args.batch}, "
+              "1 thread)")
 
 
 if __name__ == "__main__":
