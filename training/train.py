@@ -47,10 +47,11 @@ def robot_tag(robots: list[str]) -> str:
     return robots[0] if len(robots) == 1 else f"{len(robots)}robots"
 
 
-def _int(cfg: dict, key: str, lo: int, what: str) -> int:
-    node, *rest = key.split(".")
-    v = cfg[node]
-    for k in rest:
+def _int(cfg: dict, key: str, lo: int, what: str) -> int | None:
+    v = cfg
+    for k in key.split("."):
+        if not isinstance(v, dict) or k not in v:
+            return None  # a key this config does not have (a run saved before the key existed)
         v = v[k]
     if isinstance(v, bool) or not isinstance(v, (int, float, str)):
         raise HGroundError(f"{key}={v!r}: {what}")
