@@ -96,7 +96,7 @@ def test_noisy_expert_collection_keeps_expert_labels(tmp_path):
     assert r.returncode == 0, r.stderr
     assert read_info(tmp_path / "n")["hground"]["action_noise"] == 0.3
     (ep,) = list(iter_episodes(tmp_path / "n", images=False))
-    # the labels are the expert's own actions (within [-1, 1]); the executed native targets differ from them
+    # the labels are the expert's own actions, within [-1, 1]
     assert np.abs(ep["action"]).max() <= 1.0 and ep["action"].shape == (30, 16)
 
 

@@ -116,6 +116,7 @@ class Evaluator:
         self.last = None
         self.best = self._load_best()
         self.history_file = run_dir / "evaluations.jsonl"
+        self.seconds, self.count = 0.0, 0  # time spent evaluating (progress ETAs leave it out of the training rate)
 
     def _load_best(self):
         f = self.run_dir / "best_model.json"
@@ -124,17 +125,22 @@ class Evaluator:
             return (b["success_rate"], b["mean_return"])
         return None
 
+    def env(self, robot: str):
+        """The evaluation env of ``robot`` (built on first use, kept)."""
+        if robot not in self.envs:
+            self.envs[robot] = self.make_eval_env(robot)
+        return self.envs[robot]
+
     def evaluate(self, policy, step: int, logger) -> tuple[dict, bool]:
         """Run ``policy`` (obs dict -> action; ``policy.reset()`` is called per episode when it has one);
         returns the mean summary (with ``per_robot``) and whether it is the best so far."""
         from humanoid_ground.data.video import write_mp4
 
+        t0 = time.time()
         seeds = list(range(self.seed, self.seed + self.episodes))
         per_robot, frames = {}, []
         for i, robot in enumerate(self.robots):
-            if robot not in self.envs:
-                self.envs[robot] = self.make_eval_env(robot)
-            rows, videos = run_episodes(self.envs[robot], policy, seeds, video_seeds=seeds[: self.video_episodes] if i == 0 else [])
+            rows, videos = run_episodes(self.env(robot), policy, seeds, video_seeds=seeds[: self.video_episodes] if i == 0 else [])
             per_robot[robot] = s = summarize(rows)
             frames += [f for seed in sorted(videos) for f in videos[seed]]
             for k in ("success_rate", "success_once_rate", "mean_return", "mean_length"):
@@ -158,6 +164,8 @@ class Evaluator:
             self.best = score
         s["step"] = step
         self.last = s
+        self.seconds += time.time() - t0
+        self.count += 1
         return s, improved
 
     def record_best(self, step: int, s: dict) -> None:
@@ -286,27 +294,27 @@ class RunProgress:
     terminal; elsewhere (a pipe, a file, nohup, CI) one plain line every ``every`` of the run or
     ``interval`` seconds, whichever comes first, flushed at once.
 
-    The ETA counts training time only (time spent in evaluations, reported with :meth:`add_eval_time`,
-    is excluded from the rate, so the ETA does not jump after each evaluation), plus the evaluations
-    still to come at their measured cost.
+    The ETA counts training time only (the ``evaluator``'s own evaluation time is excluded from the rate,
+    so the ETA does not jump after each evaluation), plus the evaluations still to come at their
+    measured cost.
 
     :param total: the step count the run will reach.
     :param unit: what a step is ("steps", "grad steps").
     """
 
-    def __init__(self, total: int, title: str, eval_text, enabled: bool = True, every: float = 0.05, interval: float = 30.0,
-                 unit: str = "steps", evals_left=None):
-        self.total, self.title, self.eval_text, self.unit = int(total), title, eval_text, unit
+    def __init__(self, total: int, title: str, evaluator: "Evaluator | None", enabled: bool = True, every: float = 0.05,
+                 interval: float = 30.0, unit: str = "steps", evals_left=None):
+        self.total, self.title, self.evaluator, self.unit = int(total), title, evaluator, unit
         self.evals_left = evals_left or (lambda n: 0)
         self.bar = enabled and interactive()
         self.plain = enabled and not self.bar
         self.every, self.interval = every, interval
         self.progress = None
         self._next_line, self._last_line = 0, 0.0
-        self.eval_time, self.evals = 0.0, 0
 
     def start(self, n0: int) -> None:
         self._t0, self._n0 = time.time(), n0
+        self._ev0 = (self.evaluator.seconds, self.evaluator.count) if self.evaluator is not None else (0.0, 0)
         if self.bar:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -315,12 +323,16 @@ class RunProgress:
             self.progress.start()
             self.task = self.progress.add_task(self.title, total=self.total, completed=n0, rate="—", ev=self.eval_text(), eta="—")
 
-    def add_eval_time(self, seconds: float) -> None:
-        self.eval_time += seconds
-        self.evals += 1
+    def eval_text(self) -> str:
+        s = self.evaluator.last if self.evaluator is not None else None
+        return f"eval success {100 * s['success_rate']:.0f}% at {s['step']}" if s else "eval —"
+
+    def _eval_time(self) -> tuple[float, int]:
+        ev = self.evaluator
+        return (ev.seconds - self._ev0[0], ev.count - self._ev0[1]) if ev is not None else (0.0, 0)
 
     def rate(self, n: int) -> float:
-        dt = time.time() - self._t0 - self.eval_time
+        dt = time.time() - self._t0 - self._eval_time()[0]
         return (n - self._n0) / dt if dt > 0 else 0.0
 
     def eta(self, n: int) -> str:
@@ -328,8 +340,9 @@ class RunProgress:
         if r <= 0:
             return "—"
         secs = max(0, self.total - n) / r
-        if self.evals:
-            secs += self.evals_left(n) * self.eval_time / self.evals
+        spent, count = self._eval_time()
+        if count:
+            secs += self.evals_left(n) * spent / count
         m, s = divmod(int(secs), 60)
         h, m = divmod(m, 60)
         return f"{h}:{m:02d}:{s:02d}"
@@ -351,11 +364,6 @@ class RunProgress:
             self.progress = None
 
 
-def eval_text(evaluator) -> str:
-    s = evaluator.last if evaluator is not None else None
-    return f"eval success {100 * s['success_rate']:.0f}% at {s['step']}" if s else "eval —"
-
-
 class ProgressCallback(BaseCallback):
     """:class:`RunProgress` for an SB3 run. ``total`` is the step count the algorithm will reach:
     on-policy algorithms collect whole rollouts, so it is rounded up to a multiple of ``rollout``
@@ -373,17 +381,7 @@ class ProgressCallback(BaseCallback):
 
         def evals_left(k: int) -> int:
             return 0 if ev is None or ev.next_eval is None else max(0, (total - ev.next_eval) // max(ev.freq, 1) + 1)
-        self.bar = RunProgress(total, self.title, lambda: eval_text(ev), self.enabled, evals_left=evals_left)
-        if ev is not None:  # time spent evaluating is not training time
-            inner = ev.evaluate
-
-            def timed(*a, **k):
-                t = time.time()
-                try:
-                    return inner(*a, **k)
-                finally:
-                    self.bar.add_eval_time(time.time() - t)
-            ev.evaluate = timed
+        self.bar = RunProgress(total, self.title, ev.evaluator if ev is not None else None, self.enabled, evals_left=evals_left)
         self.bar.start(n)
 
     def _on_step(self) -> bool:

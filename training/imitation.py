@@ -410,8 +410,8 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     import torch
     from stable_baselines3.common.logger import configure
 
-    from .callbacks import Evaluator, RunProgress, eval_text
-    from .checkpoint import git_revision, latest_checkpoint
+    from .callbacks import Evaluator, RunProgress
+    from .checkpoint import Checkpoint, git_revision, latest_checkpoint
     from .train import _eval_env_factory, listed_robots
 
     kind, p = cfg["algo"]["name"], dict(cfg["algo"]["params"])
@@ -456,30 +456,23 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
         return {"model": net.state_dict(), "optimizer": opt.state_dict(), "lr_schedule": sched.state_dict(),
                 "generator": gen.get_state(), "step": step, "normalizer": norm.state()}
 
-    class _Ck:  # what ImitationPolicy reads from a checkpoint, for in-training evaluation
-        def __init__(self, path):
-            self.path, self.meta = path, meta
-
     logger = configure(str(run_dir / "tb"), ["tensorboard", "csv"])
     ev = cfg["eval"]
     evaluator = Evaluator(_eval_env_factory(cfg), robots, run_dir, int(ev["episodes"]), int(ev.get("video_episodes", 0)),
                           int(ev.get("seed", 1_000_000)))
     freq, ck_freq, bs = int(ev["freq"]), int(cfg["checkpoint_freq"]), int(p["batch_size"])
-    progress = RunProgress(total, f"{kind} {demos.task} {', '.join(robots)} s{seed}", lambda: eval_text(evaluator),
+    progress = RunProgress(total, f"{kind} {demos.task} {', '.join(robots)} s{seed}", evaluator,
                            bool(cfg.get("progress", True)), unit="grad steps",
                            evals_left=lambda n: (total - n) // freq if freq > 0 else 0)
 
     def evaluate() -> dict:
-        t = time.time()
+        # the policy evaluated is the checkpoint as saved: exactly what eval, bench and collect will load
         path = _save(run_dir / "checkpoints" / f"step_{step:09d}.zip", meta, blob_now())
-        env0 = evaluator.envs.get(robots[0]) or evaluator.make_eval_env(robots[0])
-        evaluator.envs[robots[0]] = env0
-        s, improved = evaluator.evaluate(ImitationPolicy(env0, _Ck(path)), step, logger)
+        s, improved = evaluator.evaluate(ImitationPolicy(evaluator.env(robots[0]), Checkpoint(path, meta, None)), step, logger)
         if improved:
             _save(run_dir / "best_model.zip", meta, blob_now())
             evaluator.record_best(step, s)
         logger.dump(step)
-        progress.add_eval_time(time.time() - t)
         return s
 
     n = len(data)
