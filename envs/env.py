@@ -98,6 +98,17 @@ class HumanoidEnv(gym.Env):
                               if self.obs_mode != "state" else {})
         self._render_cam = None
 
+    def _fallen(self) -> bool:
+        """Floating mode: a legged base fell when it drops below half its standing height; a wheeled
+        base (at floor level) when it tips over 45°; a card's fixed base never falls."""
+        t = self.card.base_type
+        if t == "legged":
+            return self.robot.base_pos[2] < 0.5 * self.card.standing_height
+        if t == "wheeled":
+            x, y, z, w = p.getBasePositionAndOrientation(self.robot.id, physicsClientId=self.cid)[1]
+            return 1.0 - 2.0 * (x * x + y * y) < math.cos(math.radians(45))  # the base's z axis against the world's
+        return False
+
     def _make_action_space(self) -> spaces.Box:
         n = CANONICAL_ACTION_DIM if self.control == "ee_delta" else self.robot.n + len(self.robot.arms)
         return spaces.Box(-1.0, 1.0, (n,), dtype=np.float32)
@@ -159,7 +170,7 @@ class HumanoidEnv(gym.Env):
         err = self._health()
         terminated = bool(ev.success and self.terminate_on_success)
         fell = False
-        if self.base_mode == "floating" and self.robot.base_pos[2] < 0.5 * self.card.standing_height:
+        if self.base_mode == "floating" and self._fallen():
             fell = terminated = True
         truncated = err is not None
         if err is not None:

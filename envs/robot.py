@@ -87,7 +87,8 @@ class Robot:
         self.asset, self.card, self.cid, self.base_mode = asset, asset.card, cid, base
         # a fixed base hovers 2 cm higher so the feet never press into the floor
         self.home_base = (0.0, 0.0, self.card.standing_height + (FIXED_BASE_CLEARANCE if base == "fixed" else 0.0))
-        self.body = RobotBody(asset, cid, base_pos=self.home_base, fixed_base=(base == "fixed"), dt=dt)
+        # a card's fixed base (bolted down) stays fixed in floating mode too
+        self.body = RobotBody(asset, cid, base_pos=self.home_base, fixed_base=(base == "fixed" or self.card.base_type == "fixed"), dt=dt)
         b = self.body
         self.id = b.id
         self.n = b.dof

@@ -5,8 +5,11 @@ pose (its torso frame is then world-aligned).
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -20,9 +23,17 @@ WORKSPACE_VERSION = "9"
 _REACH_MEMO: dict[tuple, np.ndarray] = {}
 
 
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of the code that computes a workspace (this module, the kinematics): part of the cache name,
+    so a change to ``GRID``, ``HEIGHTS`` or the IK never reuses stale cells."""
+    here = Path(__file__).resolve().parent
+    return hashlib.sha256(b"".join((here / f).read_bytes() for f in ("workspace.py", "kinematics.py"))).hexdigest()[:12]
+
+
 def _disk_path(robot: Robot):
     try:
-        return paths.cache_dir() / "workspace" / f"{robot.asset.key}-{robot.base_mode}-v{WORKSPACE_VERSION}.json"
+        return paths.cache_dir() / "workspace" / f"{robot.asset.key}-{robot.base_mode}-v{WORKSPACE_VERSION}-{code_fingerprint()}.json"
     except Exception:  # pragma: no cover
         return None
 

@@ -143,6 +143,11 @@ def _run_check(target: str, fmt: str, quick: bool):
     card = get_card(target)
     with _progress(f"checking {card.name}", enabled=fmt != "json") as step:
         rep = check_robot(card, progress=step, physics=not quick)
+        if rep.ok:  # the model is sound: can the tasks run on it? (envs: bench reach, head axes, camera view)
+            from humanoid_ground.envs.readiness import readiness_checks
+
+            step("task readiness")
+            rep.checks += readiness_checks(card)
     return card, rep
 
 

@@ -7,6 +7,7 @@ load of the same robot reads ``meta.json`` and converts nothing.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -22,10 +23,11 @@ from . import paths
 from .card import RobotCard
 from .mesh import MeshConverter
 from .resolve import model_path
-from .urdf import apply_joint_limits, check_inertials, check_structure, fix_efforts, parse_urdf, process_meshes
+from .repair import merge_dummy_root
+from .urdf import apply_joint_limits, check_inertials, check_structure, fix_efforts, parse_urdf, process_meshes, repair_inertias
 
 #: bump when the importer's output changes, so old cache entries are not reused
-IMPORTER_VERSION = "6"
+IMPORTER_VERSION = "7"
 
 
 @dataclass
@@ -102,16 +104,31 @@ def _tree_fingerprint(folder: Path) -> str:
     return h.hexdigest()
 
 
+#: the modules whose code produces an asset: their source is part of every cache key, so a change to the
+#: importer can never reuse a stale asset (no version to bump by hand)
+IMPORTER_MODULES = ("asset", "urdf", "repair", "mjcf", "mesh", "geometry", "resolve", "body", "morph")
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for m in IMPORTER_MODULES:
+        h.update((here / f"{m}.py").read_bytes())
+    return h.hexdigest()[:16]
+
+
 def cache_key(card: RobotCard, src: Path) -> str:
-    """Hash of the importer version, the source model (its bytes, and its folder's files) and the
-    card fields that shape the asset (collision model, joint limits, default pose)."""
+    """Hash of the importer's code, the source model (its bytes, and its folder's files) and the
+    card fields that shape the asset (collision model, joint limits, default pose, base link)."""
     h = hashlib.sha256()
     h.update(IMPORTER_VERSION.encode())
+    h.update(code_fingerprint().encode())
     h.update(card.source.kind.encode())
     h.update(_file_fingerprint(src).encode())
     h.update(_tree_fingerprint(src.parent).encode())
     h.update(json.dumps({"collision": card.collision, "limits": card.joint_limits, "pose": card.default_pose,
-                         "paths": card.source.package_paths}, sort_keys=True).encode())
+                         "paths": card.source.package_paths, "base_link": card.base_link}, sort_keys=True).encode())
     return h.hexdigest()[:24]
 
 
@@ -151,10 +168,13 @@ def _build(card: RobotCard, src: Path, out: Path) -> dict:
         model_file = src
     root = tree.getroot()
     root_link = check_structure(root, model_file)
+    if card.base_link != root_link and merge_dummy_root(root, root_link, card.base_link, warnings):
+        root_link = card.base_link
     links = check_inertials(root, model_file, warnings)
     apply_joint_limits(root, card.joint_limits, model_file)
     fix_efforts(root, warnings)
     counts = process_meshes(root, model_file, card.source.package_paths, card.card_dir(), meshes, card.collision)
+    repair_inertias(root, links, warnings)
     if meshes.converted:
         warnings.append(f"converted {len(meshes.converted)} mesh(es) PyBullet cannot read to OBJ: {', '.join(meshes.converted[:4])}")
     urdf_path = out / "robot.urdf"

@@ -121,7 +121,11 @@ class RobotCard(_Strict):
     source: Source
     base_link: str
     torso_link: str
-    standing_height: float = Field(gt=0.05, lt=5.0)
+    #: legged: stands on its feet (floating mode balances on them); wheeled: a mobile base resting on the
+    #: floor; fixed: bolted to the floor or a stand (both modes hold it). Wheeled and fixed bases may sit at
+    #: floor level (standing_height 0).
+    base_type: Literal["legged", "wheeled", "fixed"] = "legged"
+    standing_height: float = Field(ge=0.0, lt=5.0)
     default_pose: dict[str, float] = Field(default_factory=dict)
     head_camera: Camera
     arms: dict[Literal["left", "right"], Arm] = Field(default_factory=dict)
@@ -144,6 +148,13 @@ class RobotCard(_Strict):
             if not math.isfinite(x):
                 raise ValueError(f"default_pose[{k}] = {x} is not finite")
         return v
+
+    @model_validator(mode="after")
+    def _legged_stands(self) -> "RobotCard":
+        if self.base_type == "legged" and self.standing_height <= 0.05:
+            raise ValueError(f"standing_height {self.standing_height} m: a legged base stands above the floor (> 0.05 m); "
+                             "for a base at floor level declare base_type: wheeled or fixed")
+        return self
 
     @property
     def has_hands(self) -> bool:
@@ -172,6 +183,8 @@ def _format_error(where: str, err: ValidationError, raw: Any) -> str:
     if e["type"] == "missing":
         return f"{where}: required key '{loc}' is missing; add it to the card"
     msg = e["msg"].removeprefix("Value error, ")
+    if not e["loc"]:  # a check across keys
+        return f"{where}: {msg}"
     return f"{where}: key '{loc}': {msg}; fix this value in the card"
 
 

@@ -16,6 +16,7 @@ from humanoid_ground.errors import HGroundError
 
 from .geometry import fmt, make_T, matrix_to_rpy, rpy_to_matrix
 from .mesh import MeshConverter
+from .repair import NOISE_INERTIA, denoise, geometry_inertia, set_inertia, singular
 from .resolve import resolve_uri
 
 #: mass given to links that have no <inertial> (instead of PyBullet's silent 1 kg)
@@ -129,6 +130,11 @@ def check_inertials(root: ET.Element, path: Path, warnings: list[str]) -> dict[s
             I = [float(i_el.get(k, "0")) for k in keys] if i_el is not None else [float("nan")] * 6
         except ValueError:
             I = [float("nan")] * 6
+        noisy = False
+        if all(math.isfinite(x) for x in I):
+            I, noisy = denoise(I)
+            if noisy:
+                set_inertia(inert, I)
         if not all(math.isfinite(x) for x in I) or min(I[:3]) < 0:
             raise HGroundError(f"{path}: link '{name}': inertia {dict(zip(keys, I))} has a NaN/inf or negative diagonal; fix <inertia>")
         if mass == 0:
@@ -140,7 +146,28 @@ def check_inertials(root: ET.Element, path: Path, warnings: list[str]) -> dict[s
                 I[:3] = [PLACEHOLDER_INERTIA] * 3
             warnings.append(f"link '{name}' has zero mass: given {PLACEHOLDER_MASS} kg (PyBullet treats 0 as 1 kg on moving links)")
         out[name] = {"mass": mass, "inertia": I, "placeholder": False}
+        if mass > PLACEHOLDER_MASS and singular(I):
+            out[name]["repair"] = "noise" if noisy else True  # by repair_inertias, once the meshes are readable
+        elif noisy:
+            warnings.append(f"link '{name}': inertia entries within {NOISE_INERTIA:g} of zero (floating-point noise) read as 0")
     return out
+
+
+def repair_inertias(root: ET.Element, links: dict[str, dict], warnings: list[str]) -> None:
+    """Links with a mass but a zero or singular inertia (marked by :func:`check_inertials`) get the
+    inertia of their geometry at their mass (see :mod:`.repair`); call after :func:`process_meshes`."""
+    for link in root.findall("link"):
+        d = links.get(link.get("name"))
+        why = d.pop("repair", False) if d else False
+        if not why:
+            continue
+        inert = link.find("inertial")
+        Ig, how = geometry_inertia(link, d["mass"], origin_T(inert))
+        was = d["inertia"]
+        d["inertia"] = [float(x) for x in Ig]
+        set_inertia(inert, d["inertia"])
+        warnings.append(f"link '{link.get('name')}': mass {d['mass']:g} kg with a zero or singular inertia "
+                        f"{[float(f'{x:.3g}') for x in was]}{' (entries within noise of 0 read as 0)' if why == 'noise' else ''}: given the inertia of {how} at that mass; check the model's <inertial>")
 
 
 def process_meshes(root: ET.Element, model_file: Path, package_paths: list[str], card_dir: Path,

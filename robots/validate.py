@@ -172,11 +172,13 @@ def _stand(asset: RobotAsset) -> float:
         plane = p.createCollisionShape(p.GEOM_PLANE, physicsClientId=cid)
         p.createMultiBody(0, plane, physicsClientId=cid)
         body = RobotBody(asset, cid, fixed_base=False, dt=DT)
-        h = asset.card.standing_height
+        h, legged = asset.card.standing_height, asset.card.base_type == "legged"
         for k in range(int(STAND_SECONDS / DT)):
             p.stepSimulation(physicsClientId=cid)
-            if k % 25 == 0 and body.base_pose()[0][2] < 0.6 * h:
-                return (k + 1) * DT
+            if k % 25 == 0:
+                pos, (x, y, _, _) = body.base_pose()
+                if (pos[2] < 0.6 * h) if legged else (1.0 - 2.0 * (x * x + y * y) < math.cos(math.radians(45))):
+                    return (k + 1) * DT
         return STAND_SECONDS
     finally:
         p.disconnect(cid)
@@ -219,10 +221,14 @@ def check_robot(card: RobotCard, progress: Callable[[str], None] | None = None, 
     add(Check("inertials", "fail" if fails else ("warn" if warns else "pass"),
               "; ".join(fails) if fails else (f"all masses > 0 and inertias physical; {len(warns)} link(s) without <inertial> given a placeholder: {', '.join(warns[:5])}" if warns else "all masses > 0 and inertias positive-definite and physical")))
 
-    bad = [f"{j.name} ({j.type}, [{j.lower}, {j.upper}])" for j in asset.movable_joints
-           if j.lower is None or j.upper is None or not (math.isfinite(j.lower) and math.isfinite(j.upper) and j.lower < j.upper)]
+    # continuous joints (wheels, endless wrists) are unbounded by definition: controlled over [-π, π]
+    cont = [j.name for j in asset.movable_joints if j.type == "continuous"]
+    bad = [f"{j.name} ({j.type}, [{j.lower}, {j.upper}])" for j in asset.movable_joints if j.type != "continuous" and (
+           j.lower is None or j.upper is None or not (math.isfinite(j.lower) and math.isfinite(j.upper) and j.lower < j.upper))]
+    ok = f"{asset.dof - len(cont)} joints with finite, ordered limits" + (
+        f"; {len(cont)} continuous ({', '.join(cont[:4])}{' ...' if len(cont) > 4 else ''}: unbounded, joint_pos targets over [-π, π])" if cont else "")
     add(Check("joint_limits", "fail" if bad else "pass",
-              f"unbounded or unordered: {', '.join(bad[:6])}{' ...' if len(bad) > 6 else ''}; bound them with the card's joint_limits" if bad else f"{asset.dof} joints with finite, ordered limits"))
+              f"unbounded or unordered: {', '.join(bad[:6])}{' ...' if len(bad) > 6 else ''}; bound them with the card's joint_limits" if bad else ok))
     if bad:
         rep.summary = _summary(asset)
         return rep
@@ -253,9 +259,13 @@ def check_robot(card: RobotCard, progress: Callable[[str], None] | None = None, 
         add(Check("fixed_base_hold", "pass" if rms <= HOLD_TOLERANCE else "fail",
                   f"PD holds the default pose for {HOLD_SECONDS:.0f} s: RMS error {rms:.4f} rad (max {mx:.4f}), tolerance {HOLD_TOLERANCE}"))
         say("floating-base stand")
-        secs = _stand(asset)
-        add(Check("floating_base_stand", "pass" if secs >= STAND_SECONDS else "warn",
-                  f"stood the full {STAND_SECONDS:.0f} s under PD" if secs >= STAND_SECONDS else f"base fell below 0.6 x standing height after {secs:.2f} s (PD alone, no balance controller)"))
+        if card.base_type == "fixed":
+            add(Check("floating_base_stand", "pass", "base_type fixed: the base is held in both env modes"))
+        else:
+            secs = _stand(asset)
+            fall = "below 0.6 x standing height" if card.base_type == "legged" else "over 45°"
+            add(Check("floating_base_stand", "pass" if secs >= STAND_SECONDS else "warn",
+                      f"stood the full {STAND_SECONDS:.0f} s under PD" if secs >= STAND_SECONDS else f"base fell {fall} after {secs:.2f} s (PD alone, no balance controller)"))
     m = asset.total_mass
     add(Check("total_mass", "pass" if 0.5 <= m <= 500 else "warn", f"{m:.2f} kg"))
     rep.summary = _summary(asset) | {"first_load_s": round(build_s, 3), "cached_load_ms": round(cached_s * 1000, 2)}

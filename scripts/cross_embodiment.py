@@ -34,7 +34,7 @@ SPECIALISTS = ["unitree_h1", "fourier_gr1t2"]
 SCALE_ORDER = ["unitree_h1", "fourier_gr1t2", "apptronik_apollo", "booster_t1", "robotis_op3", "fourier_gr3",
                "fourier_gr1t2_hand"]
 SCALE_HELD_OUT = ["unitree_g1", "fourier_gr2t2", "openloong_qinglong"]
-SCALE_POINTS = ["1", "3", "4", "all", "all+v50"]
+SCALE_POINTS = ["1", "3", "4", "4+v48", "all", "all+v50"]
 
 
 def pieces() -> list[str]:

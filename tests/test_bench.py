@@ -120,3 +120,31 @@ def test_checkpoint_runs_its_task_cells_and_reports_held_out_robots(tmp_path):
     assert res["policy"]["trained_on"] == ["unitree_h1"] and res["policy"]["hash"]
     groups = res["aggregates"]["groups"]
     assert groups["in_distribution"]["cells"] == 1 and groups["held_out"]["cells"] == 1
+
+
+def test_registered_robot_added_to_a_suite(tmp_path):
+    """robots=[...] may add a robot the suite does not list (a registered one): every suite task its arms can do,
+    marked outside the reference set (success only, its own aggregate group); an unknown name is one line."""
+    from robot_files import write_vendor_robot
+
+    from humanoid_ground.training.suites import load_suite
+
+    card = write_vendor_robot(tmp_path)
+    assert run_cli("robots", "register", str(card)).returncode in (0, 1)  # registered (a failed check warns, exit 1)
+    s = load_suite("assembly_v1", ["acme_bot", "unitree_h1"])
+    assert s.added_robots == ["acme_bot"]
+    assert {c.task for c in s.cells if c.robot == "acme_bot"} == {"reach", "pick_place", "peg_insert", "shaft_insert", "bimanual_mount"}
+    assert {c.robot for c in s.cells} == {"acme_bot", "unitree_h1"}
+    out = tmp_path / "b"
+    r = run_cli("bench", f"suite={_tiny_suite(tmp_path)}", "policy=expert", "robots=[unitree_h1,unitree_h1-m1]", f"out={out}")
+    assert r.returncode == 0, r.stderr
+    res = _results(out)
+    assert res["suite"]["added_robots"] == ["unitree_h1-m1"]
+    assert {(c["robot"], c["task"]) for c in res["cells"]} == {("unitree_h1", "reach"), ("unitree_h1", "inspect"),
+                                                              ("unitree_h1-m1", "reach"), ("unitree_h1-m1", "inspect")}
+    groups = res["aggregates"]["groups"]
+    assert groups["outside_reference"]["cells"] == 2 and groups["all"]["cells"] == 2
+    assert "outside the suite's reference set" in (out / "report.md").read_text()
+    bad = run_cli("bench", "suite=smoke", "policy=expert", "robots=fourier_gr1t1,unitree_h1", f"out={tmp_path / 'c'}")
+    assert bad.returncode == 2 and "fourier_gr1t1" in bad.stderr and "fourier_gr1t2" in bad.stderr and bad.stderr.count("\n") == 1
+    assert not (tmp_path / "c").exists()

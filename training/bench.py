@@ -164,7 +164,7 @@ def _atomic_json(path: Path, obj) -> None:
 def suite_dict(s: Suite) -> dict:
     return {"name": s.name, "version": s.version, "id": s.id, "file_hash": s.file_hash, "description": s.description,
             "episodes": s.episodes, "seeds": s.seeds, "control": s.control, "max_episode_steps": s.max_episode_steps,
-            "cross_embodiment": s.cross_embodiment, "excluded": s.excluded}
+            "cross_embodiment": s.cross_embodiment, "excluded": s.excluded, "added_robots": s.added_robots}
 
 
 def run_bench(opts: dict, progress: Callable[[dict], None] | None = None) -> dict:

@@ -27,10 +27,15 @@ def _score_rows(results: dict) -> tuple[list[dict], bool]:
     refs = (results.get("references") or {}).get("cells", {})
     seeds = results["suite"]["seeds"]
     trained_on = training_robots(results)
+    added = set(results["suite"].get("added_robots") or [])
     rows, all_norm = [], True
     for c in results["cells"]:
         key = f"{c['robot']}/{c['task']}"
         ok = c["status"] == "ok"
+        if c["robot"] in added:  # outside the reference set: success only, aggregated apart
+            rows.append({"key": key, "robot": c["robot"], "task": c["task"], "normalized": None, "added": True, "held_out": None,
+                         "success": np.array([100.0 * e["success"] for e in c["episodes"]]) if ok else np.zeros(len(seeds))})
+            continue
         succ = np.array([100.0 * e["success"] for e in c["episodes"]]) if ok else np.zeros(len(seeds))
         ref = refs.get(key, {})
         r0 = (ref.get("random") or {}).get("mean_return")
@@ -40,9 +45,9 @@ def _score_rows(results: dict) -> tuple[list[dict], bool]:
             norm = np.array([100.0 * (e["return"] - r0) / (r1 - r0) for e in c["episodes"]]) if ok else np.zeros(len(seeds))
         else:
             all_norm = False
-        rows.append({"key": key, "robot": c["robot"], "task": c["task"], "success": succ, "normalized": norm,
+        rows.append({"key": key, "robot": c["robot"], "task": c["task"], "success": succ, "normalized": norm, "added": False,
                      "held_out": None if trained_on is None else c["robot"] not in trained_on})
-    return rows, all_norm and bool(rows)
+    return rows, all_norm and any(not r["added"] for r in rows)
 
 
 def _interval(matrix: np.ndarray) -> dict:
@@ -64,15 +69,21 @@ def _interval(matrix: np.ndarray) -> dict:
 
 def compute_aggregates(results: dict) -> dict:
     rows, has_norm = _score_rows(results)
-    if not rows:
+    extra = [r for r in rows if r["added"]]
+    rows = [r for r in rows if not r["added"]]
+    if not rows and not extra:
         return {}
     metric = "normalized" if has_norm else "success"
-    n = min(len(r[metric]) for r in rows)
+    n = min(len(r[metric]) for r in rows) if rows else min(len(r["success"]) for r in extra)
     if n == 0:
         return {}
 
-    def matrix(sel):
-        return np.stack([r[metric][:n] for r in sel], axis=1)  # (episodes, cells)
+    def matrix(sel, m=metric):
+        return np.stack([r[m][:n] for r in sel], axis=1)  # (episodes, cells)
+
+    if not rows:  # only robots outside the suite: their success, nothing else
+        return {"metric": "success", "episodes_per_cell": n, "bootstrap_reps": BOOTSTRAP_REPS,
+                "groups": {"outside_reference": dict(_interval(matrix(extra, "success")), cells=len(extra), metric="success")}}
 
     groups = {"all": rows}
     for key in ("in_distribution", "held_out"):
@@ -85,6 +96,8 @@ def compute_aggregates(results: dict) -> dict:
     agg = {"metric": metric, "episodes_per_cell": n, "bootstrap_reps": BOOTSTRAP_REPS, "groups": {}}
     for g, sel in groups.items():
         agg["groups"][g] = dict(_interval(matrix(sel)), cells=len(sel))
+    if extra:  # robots added with robots=[...]: success rate, kept out of the suite's own groups
+        agg["groups"]["outside_reference"] = dict(_interval(matrix(extra, "success")), cells=len(extra), metric="success")
     from rliable import library as rly
 
     # performance profile: fraction of episodes scoring above tau, CI by the same seeded bootstrap
@@ -132,7 +145,8 @@ def agg_table(results: dict) -> list[list[str]]:
     agg = results.get("aggregates") or {}
     out = []
     for g, v in (agg.get("groups") or {}).items():
-        out.append([g, str(v["cells"])] + [f"{v[m]['value']:.1f} [{v[m]['ci95'][0]:.1f}, {v[m]['ci95'][1]:.1f}]" for m in ("mean", "median", "iqm")])
+        label = g + (" (success %)" if v.get("metric") == "success" and agg.get("metric") != "success" else "")
+        out.append([label, str(v["cells"])] + [f"{v[m]['value']:.1f} [{v[m]['ci95'][0]:.1f}, {v[m]['ci95'][1]:.1f}]" for m in ("mean", "median", "iqm")])
     return out
 
 
@@ -157,6 +171,9 @@ def _header(results: dict) -> list[str]:
 def markdown(results: dict) -> str:
     parts = [f"# Benchmark report: {results['suite']['id']}", ""] + [f"- {h}" for h in _header(results)]
     parts += ["", "## Cells", "", _md_table(CELL_HEAD, cell_table(results)), "", "## Aggregates", "", _md_table(AGG_HEAD, agg_table(results))]
+    if results["suite"].get("added_robots"):
+        parts += ["", f"Robots outside the suite's reference set (added with robots=): {', '.join(results['suite']['added_robots'])}; "
+                  "their cells report success only and form the `outside_reference` group (success %), apart from the suite's aggregates."]
     if results["suite"].get("excluded"):
         parts += ["", "## Excluded cells", ""] + [f"- {e['robot']} / {e['task']}: {e.get('why', '')}" for e in results["suite"]["excluded"]]
     return "\n".join(parts) + "\n"

@@ -44,6 +44,9 @@ class Suite:
     cross_embodiment: bool = False
     excluded: list[dict] = field(default_factory=list)
     file_hash: str = ""
+    #: robots a user added with ``robots=[...]`` that the suite does not list: their cells are outside
+    #: the reference set (success only; no normalised score, not in the suite's aggregates)
+    added_robots: list[str] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -96,14 +99,29 @@ def load_suite(name: str, robots: list[str] | None = None) -> Suite:
             raise unknown_name(f"robot in suite {name}", c.robot, valid_r)
         if c.task not in valid_t:
             raise unknown_name(f"task in suite {name}", c.task, valid_t)
+    added: list[str] = []
     if robots:
         for r in robots:
-            if r not in valid_r:
-                raise unknown_name("robot", r, valid_r)
+            get_card(r)  # an unknown name is a one-line error with the closest names (variants <robot>-m<seed> too)
+        listed = {c.robot for c in cells} | {e["robot"] for e in excluded}
+        tasks = list(dict.fromkeys(m["tasks"] if m else [c.task for c in cells]))
         cells = [c for c in cells if c.robot in robots]
+        excluded = [e for e in excluded if e["robot"] in robots]
+        for r in robots:  # robots the suite does not list: every suite task their arms can do
+            if r in listed:
+                continue
+            added.append(r)
+            arms = len(get_card(r).arms)
+            for t in tasks:
+                need = task_class(t).arms_required
+                if arms < need:
+                    excluded.append({"robot": r, "task": t, "why": f"needs {need} arm(s)"})
+                else:
+                    cells.append(Cell(r, t))
         if not cells:
-            raise HGroundError(f"suite {name} has no cells for robots {robots}")
+            raise HGroundError(f"suite {name} has no cells the robots {robots} can do ({len(excluded)} excluded: "
+                               f"{'; '.join(sorted({e['why'] for e in excluded}))})")
     return Suite(name=d["name"], version=int(d["version"]), description=str(d.get("description", "")).strip(),
                  episodes=int(d["episodes"]), seed=int(d.get("seed", 0)), control=d.get("control", "ee_delta"), cells=cells,
                  max_episode_steps=d.get("max_episode_steps"), cross_embodiment=bool(d.get("cross_embodiment", False)),
-                 excluded=excluded, file_hash=hashlib.sha256(raw).hexdigest()[:16])
+                 excluded=excluded, file_hash=hashlib.sha256(raw).hexdigest()[:16], added_robots=added)

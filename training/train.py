@@ -17,7 +17,8 @@ from .algos import IMITATION, algo_class, build_model, is_off_policy
 from .callbacks import (CheckpointCallback, _vecnorm, EvalCallback, InterruptCallback, MetricsCallback, ProgressCallback,
                         TransitionRecorder)
 from .checkpoint import git_revision, latest_checkpoint, load_checkpoint, save_checkpoint
-from .wrappers import default_obs_keys, make_env
+from .normalize import RAW_OBS_KEYS, BodyAwareVecNormalize, raw_mask
+from .wrappers import default_obs_keys, make_env, obs_sizes
 
 log = logging.getLogger("humanoid_ground.training")
 
@@ -198,8 +199,6 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
     import torch
     from stable_baselines3.common.logger import configure
     from stable_baselines3.common.utils import set_random_seed
-    from stable_baselines3.common.vec_env import VecNormalize
-
     resume = cfg.get("resume")
     if resume:
         run_dir = Path(resume).expanduser()
@@ -216,7 +215,9 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
     seed = int(cfg["seed"])
     set_random_seed(seed)
     obs_keys = list(cfg["env"].get("obs_keys") or default_obs_keys(cfg["control"]))
-    meta = {"config": cfg, "seed": seed, "obs_keys": obs_keys, "git_revision": git_revision(),
+    raw = cfg["env"].get("raw_obs_keys")
+    raw_keys = [k for k in (RAW_OBS_KEYS if raw is None else raw) if k in obs_keys]
+    meta = {"config": cfg, "seed": seed, "obs_keys": obs_keys, "raw_obs_keys": raw_keys, "git_revision": git_revision(),
             "robot": robots[0], "robots": robots, "task": cfg["task"]["name"]}
     if not resume:
         (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
@@ -239,8 +240,9 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
                 ck.vecnorm.training = True
                 venv = ck.vecnorm
             else:
-                venv = VecNormalize(venv, norm_obs=True, norm_reward=bool(cfg["env"].get("norm_reward", False)),
-                                    gamma=float(cfg["algo"]["params"].get("gamma", 0.99)))
+                venv = BodyAwareVecNormalize(venv, raw_mask(obs_keys, obs_sizes(cfg["task"]["name"], robots[0], obs_keys), raw_keys),
+                                             norm_obs=True, norm_reward=bool(cfg["env"].get("norm_reward", False)),
+                                             gamma=float(cfg["algo"]["params"].get("gamma", 0.99)))
         logger = configure(str(run_dir / "tb"), ["tensorboard", "csv"])
         if ck is not None:
             model = algo_class(cfg["algo"]["name"]).load(ck.path, env=venv, device=cfg.get("device", "cpu"))

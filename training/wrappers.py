@@ -15,6 +15,23 @@ def default_obs_keys(control: str) -> list[str]:
     return ["canonical", "task", "embodiment"] if control == "ee_delta" else ["proprio", "canonical", "task"]
 
 
+def obs_sizes(task: str, robot: str, keys: Sequence[str]) -> dict[str, int]:
+    """Length of each observation key of ``task`` on ``robot`` (as :class:`FlattenObs` concatenates them),
+    without building an env."""
+    from humanoid_ground.envs.embodiment import DIM
+    from humanoid_ground.tasks.registry import task_class
+
+    sizes = {"canonical": 23, "embodiment": DIM, "task": int(task_class(task).obs_dim)}
+    if "proprio" in keys:
+        from humanoid_ground.robots import get_card, load_asset
+
+        sizes["proprio"] = 2 * load_asset(get_card(robot)).dof + 13
+    unknown = [k for k in keys if k not in sizes]
+    if unknown:
+        raise ValueError(f"observation key(s) {unknown} cannot be flattened for a policy; use {sorted(sizes)}")
+    return {k: sizes[k] for k in keys}
+
+
 def flatten_obs(obs: dict, keys: Sequence[str]) -> np.ndarray:
     return np.concatenate([np.asarray(obs[k], dtype=np.float32).ravel() for k in keys])
 
