@@ -16,6 +16,8 @@ import numpy as np
 from humanoid_ground.robots import paths
 from humanoid_ground.robots._pybullet import p
 
+from .robot import Robot
+
 #: workspaces per (asset key, base mode): computing one takes seconds, so it is kept in memory and on disk
 _CACHE: dict[tuple, dict] = {}
 WORKSPACE_VERSION = "9"
@@ -36,8 +38,6 @@ def _disk_path(robot: Robot):
         return paths.cache_dir() / "workspace" / f"{robot.asset.key}-{robot.base_mode}-v{WORKSPACE_VERSION}-{code_fingerprint()}.json"
     except Exception:  # pragma: no cover
         return None
-
-from .robot import Robot
 
 
 @dataclass

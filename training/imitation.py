@@ -153,12 +153,17 @@ def load_demos(path: str | Path, robots: list[str] | None = None, task: str | No
 
 
 class Normalizer:
-    """Mean/std for observations, min/max → [-1, 1] for actions (LeRobot's defaults for Diffusion Policy)."""
+    """Mean/std for observations, min/max → [-1, 1] for actions (LeRobot's defaults for Diffusion Policy).
+
+    The ``embodiment`` descriptor passes unscaled (mean 0, std 1), as in RL (:mod:`.normalize`): it is
+    constant per robot, so over the dataset's few bodies its spread is ~0 and a held-out body would read
+    as hundreds of standard deviations; its numbers are already O(1) (metres, unit fractions)."""
 
     def __init__(self, stats: dict):
-        o = [stats[k] for k in ("observation.state", "observation.task_state", "embodiment")]
-        self.o_mean = np.concatenate([s["mean"] for s in o]).astype(np.float32)
-        self.o_std = np.maximum(np.concatenate([s["std"] for s in o]), 1e-3).astype(np.float32)
+        o = [stats[k] for k in ("observation.state", "observation.task_state")]
+        e = np.asarray(stats["embodiment"]["mean"])
+        self.o_mean = np.concatenate([s["mean"] for s in o] + [np.zeros_like(e)]).astype(np.float32)
+        self.o_std = np.concatenate([np.maximum(np.concatenate([s["std"] for s in o]), 1e-3), np.ones_like(e)]).astype(np.float32)
         a = stats["action"]
         self.a_min, self.a_max = a["min"].astype(np.float32), a["max"].astype(np.float32)
         self.a_span = np.maximum(self.a_max - self.a_min, 1e-4)

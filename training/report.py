@@ -244,7 +244,8 @@ def html_report(results: dict) -> str:
         b = "".join("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in r) + "</tr>" for r in rows)
         return f"<table><thead><tr>{h}</tr></thead><tbody>{b}</tbody></table>"
     imgs = plots(results)
-    img = lambda k, alt: f'<img alt="{alt}" src="data:image/png;base64,{imgs[k]}">' if k in imgs else ""
+    def img(k, alt):
+        return f'<img alt="{alt}" src="data:image/png;base64,{imgs[k]}">' if k in imgs else ""
     head = "".join(f"<li>{html.escape(h).replace('**', '')}</li>" for h in _header(results))
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(results['suite']['id'])} report</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;margin:1em 0}}

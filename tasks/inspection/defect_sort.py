@@ -200,7 +200,8 @@ class DefectSort(Task):
                           done=(lambda: bool(np.linalg.norm(head_servo(self.env, home, gain=1.0)) < 0.05))))
         for k, body in enumerate(self.parts):
             side = self.part_side[k]
-            target = (lambda k=k, side=side: self.bin_xy[(side, "reject" if self.defect[k] and self.inspected[k] else "pass")])
+            def target(k=k, side=side):
+                return self.bin_xy[(side, "reject" if self.defect[k] and self.inspected[k] else "pass")]
             steps += pick_and_place(self.env, side, body, target, self.ws.bench_top, self.hp / 2,
                                     lift=0.06 * max(self.ws.scale, 0.6), clear_z=self.ws.bench_top + self.depth,
                                     drop=True)
