@@ -11,7 +11,7 @@ from pathlib import Path
 from humanoid_ground import __version__
 from humanoid_ground.errors import HGroundError
 
-from . import stats as st
+from humanoid_ground.common import stats as st
 from .lerobot import LeRobotWriter, is_lerobot, read_info
 from .schema import SCHEMA_VERSION, features, pad_episode
 
@@ -57,10 +57,8 @@ def _make_env(opts: dict):
 _W: dict = {}
 
 
-def _worker_init(opts: dict) -> None:
+def _worker_init(opts: dict, make_policy) -> None:
     import signal
-
-    from humanoid_ground.training.policies import make_policy
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     env = _make_env(opts)
@@ -70,7 +68,7 @@ def _worker_init(opts: dict) -> None:
 def _worker_episode(index: int) -> dict:
     """Record episode ``index`` (seed = seed + index), encode its videos into the staging folder."""
     from .record import record_episode
-    from .video import write_mp4
+    from humanoid_ground.common.video import write_mp4
 
     opts, env = _W["opts"], _W["env"]
     ep = record_episode(env, _W["policy"], int(opts["seed"]) + index, opts["camera_keys"], float(opts.get("action_noise") or 0.0))
@@ -91,11 +89,16 @@ def _pad_episode(ep: dict, D: int, K: int) -> dict:
     return pad_episode(ep, ep["meta"]["dof"], ep["observation.task_state"].shape[1], D, K)
 
 
-def collect(opts: dict, progress=None) -> dict:
-    """Run the collection described by ``opts`` (see :data:`DEFAULTS`); returns a summary."""
+def collect(opts: dict, make_policy, policy_identity, progress=None) -> dict:
+    """Run the collection described by ``opts`` (see :data:`DEFAULTS`); returns a summary.
+
+    :param make_policy: ``make_policy(spec, env, seed) -> policy`` (a module-level function, so worker
+        processes can take it): how ``opts["policy"]`` becomes a policy. The CLI passes the training
+        harness's (``data`` does not import ``training``; see DESIGN's layers).
+    :param policy_identity: ``policy_identity(spec) -> dict``, the policy's record in the dataset metadata.
+    """
     from humanoid_ground.robots import get_card
     from humanoid_ground.tasks.registry import task_config
-    from humanoid_ground.training.policies import policy_identity
 
     from .record import camera_list
 
@@ -162,7 +165,7 @@ def collect(opts: dict, progress=None) -> dict:
         if not todo:
             pass
         elif workers == 1:
-            _worker_init(wopts)
+            _worker_init(wopts, make_policy)
             try:
                 for i in todo:
                     successes += _commit(writer, _worker_episode(i), D, K, text, progress)
@@ -171,7 +174,7 @@ def collect(opts: dict, progress=None) -> dict:
                 _W.clear()
         else:
             ctx = mp.get_context("forkserver")
-            with ctx.Pool(workers, initializer=_worker_init, initargs=(wopts,)) as pool:
+            with ctx.Pool(workers, initializer=_worker_init, initargs=(wopts, make_policy)) as pool:
                 for ep in pool.imap(_worker_episode, todo):  # ordered: episodes are committed in index order
                     successes += _commit(writer, ep, D, K, text, progress)
     except OSError as e:

@@ -9,14 +9,14 @@ __all__ = ["__version__", "make"]
 
 
 def make(task: str, robot: str = "unitree_h1", **kwargs):
-    from humanoid_ground.envs.registration import make as _make
+    from humanoid_ground.registration import make as _make
 
     return _make(task, robot=robot, **kwargs)
 
 
 def _register() -> None:
     try:
-        from humanoid_ground.envs.registration import register_all
+        from humanoid_ground.registration import register_all
 
         register_all()
     except ImportError:  # gymnasium missing: the robots CLI still works

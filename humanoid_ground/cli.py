@@ -244,13 +244,15 @@ def cmd_eval(args) -> int:
 def cmd_collect(args) -> int:
     from humanoid_ground.data.collect import DEFAULTS, collect
     from humanoid_ground.kv import as_list, parse_kv
+    from humanoid_ground.training.policies import make_policy, policy_identity
 
     opts = parse_kv(args.options, DEFAULTS, "collect", required=("out",))
     opts["cameras"] = [str(c) for c in as_list(opts["cameras"])]
     opts["policy"] = str(opts["policy"])
     bar = _Bar(f"collect {opts['task']} on {opts['robot']} ({opts['policy']})", int(opts["episodes"]))
     with bar:
-        res = collect(opts, progress=lambda ep: bar.advance(f"episode {ep['index']}: {'success' if ep['meta']['success'] else 'fail'}"))
+        res = collect(opts, make_policy, policy_identity,
+                      progress=lambda ep: bar.advance(f"episode {ep['index']}: {'success' if ep['meta']['success'] else 'fail'}"))
     if res["skipped"]:
         print(f"resumed: {res['skipped']} episodes were already written")
     print(f"collected {res['new_episodes']} episodes ({res['successes_new']} successful) in {res['seconds']:.1f} s; "

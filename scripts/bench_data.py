@@ -32,7 +32,7 @@ def main() -> None:
     from humanoid_ground.data.lerobot import LeRobotWriter, _column
     from humanoid_ground.data.record import record_episode
     from humanoid_ground.data.schema import features
-    from humanoid_ground.data.video import write_mp4
+    from humanoid_ground.common.video import write_mp4
     from humanoid_ground.training.policies import make_policy
 
     env = _make_env({"task": args.task, "robot": args.robot, "cameras": [], "resolution": 224, "control": "ee_delta"})

@@ -14,9 +14,11 @@ def expert(env):
 
 def expert_success(task: str, robot: str, seeds) -> int:
     """Run the scripted expert for one episode per seed; return how many ended in success."""
-    import humanoid_ground as hg
+    from gymnasium.wrappers import TimeLimit
 
-    env = hg.make(task, robot=robot)
+    from .registry import make_task_env, task_config
+
+    env = TimeLimit(make_task_env(task, robot=robot), int(task_config(task).get("max_episode_steps", 200)))
     try:
         pol = expert(env)
         wins = 0

@@ -47,7 +47,7 @@ def test_train_ppo_writes_a_complete_run(tmp_path):
               "task/pos_error", "eval/rot_error_deg", "time/fps"):
         assert t in tags["scalars"], (t, tags)
     assert "eval/video" in tags["images"]
-    from humanoid_ground.data.video import read_mp4
+    from humanoid_ground.common.video import read_mp4
 
     video = read_mp4(sorted((run / "videos").glob("*.mp4"))[0])
     assert video.shape[0] == 26 and video.std() > 1.0  # reset frame + 25 steps, not blank

@@ -1,32 +1,47 @@
 """Algorithms: PPO, SAC, TD3 (stable-baselines3) and TQC (sb3-contrib), built from ``configs/algo``."""
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from humanoid_ground.errors import unknown_name
 
-ALGOS = ("ppo", "sac", "td3", "tqc", "bc", "diffusion")
+def _specs() -> dict[str, dict]:
+    """name -> {class: "module:attr", kind} from ``configs/algo/*.yaml``: adding an SB3 or sb3-contrib
+    algorithm is one YAML file (``name``, ``class``, ``policy``, ``params``)."""
+    import humanoid_ground.configs as c
+
+    out = {}
+    for f in sorted((Path(c.__file__).parent / "algo").glob("*.yaml")):
+        d = yaml.safe_load(f.read_text()) or {}
+        d = d.get("algo", d)  # `# @package _global_` files keep the algo group under `algo:`
+        if "name" in d and "class" in d:
+            out[str(d["name"])] = {"class": str(d["class"]), "kind": str(d.get("kind", "rl"))}
+    return out
+
+
+SPECS = _specs()
+ALGOS = tuple(SPECS)
 #: algorithms that learn from a dataset (training.imitation), not from environment interaction
-IMITATION = ("bc", "diffusion")
+IMITATION = tuple(n for n, s in SPECS.items() if s["kind"] == "imitation")
 
 
 def algo_class(name: str):
     name = name.lower()
-    if name not in ALGOS:
+    if name not in SPECS:
         raise unknown_name("algo", name, ALGOS)
-    if name in IMITATION:
-        from .imitation import ImitationPolicy
+    mod, _, attr = SPECS[name]["class"].partition(":")
+    try:
+        return getattr(importlib.import_module(mod), attr)
+    except (ImportError, AttributeError) as e:
+        from humanoid_ground.errors import HGroundError
 
-        return ImitationPolicy
-    if name == "tqc":
-        from sb3_contrib import TQC
-
-        return TQC
-    import stable_baselines3 as sb3
-
-    return getattr(sb3, name.upper())
+        raise HGroundError(f"configs/algo/{name}.yaml: class '{SPECS[name]['class']}' cannot be loaded ({e}); "
+                           "install its package or fix the class path") from None
 
 
 def is_off_policy(name: str) -> bool:

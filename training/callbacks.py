@@ -134,7 +134,7 @@ class Evaluator:
     def evaluate(self, policy, step: int, logger) -> tuple[dict, bool]:
         """Run ``policy`` (obs dict -> action; ``policy.reset()`` is called per episode when it has one);
         returns the mean summary (with ``per_robot``) and whether it is the best so far."""
-        from humanoid_ground.data.video import write_mp4
+        from humanoid_ground.common.video import write_mp4
 
         t0 = time.time()
         seeds = list(range(self.seed, self.seed + self.episodes))

@@ -19,7 +19,7 @@ def evaluate(opts: dict, on_episode=None) -> dict:
     """Evaluate ``opts['checkpoint']`` (a run directory or a .zip) on ``robot``/``task`` (default:
     those it was trained on). Writes ``eval.json`` (+ videos) to ``out`` and returns the result."""
     import humanoid_ground as hg
-    from humanoid_ground.data.video import write_mp4
+    from humanoid_ground.common.video import write_mp4
 
     ck = load_checkpoint(opts["checkpoint"])
     cfg = ck.meta["config"]

@@ -33,7 +33,6 @@ import numpy as np
 
 from humanoid_ground.errors import HGroundError
 
-IMITATION_ALGOS = ("bc", "diffusion")
 REQUIRED = ("observation.state", "observation.task_state", "action", "robot_index", "episode_index")
 
 
@@ -58,7 +57,7 @@ class Demos:
 
 def dataset_summary(path: str | Path) -> dict:
     """Task, robots and sizes of a dataset, checked to be a LeRobot v3 dataset with the hground schema."""
-    from humanoid_ground.data.lerobot import read_info
+    from humanoid_ground.common.lerobot_read import read_info
 
     root = Path(path).expanduser()
     if not (root / "meta" / "info.json").is_file():
@@ -99,8 +98,8 @@ def load_demos(path: str | Path, robots: list[str] | None = None, task: str | No
     :param robots: keep only these robots' episodes (each must be in the dataset).
     :param episodes_per_robot: keep only the first N episodes of these robots.
     """
-    from humanoid_ground.data.lerobot import read_columns
-    from humanoid_ground.data.stats import from_json
+    from humanoid_ground.common.lerobot_read import read_columns
+    from humanoid_ground.common.stats import from_json
 
     d = dataset_summary(path)
     root, info = d["root"], d["info"]
