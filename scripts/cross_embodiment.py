@@ -58,7 +58,7 @@ def plan(piece: str) -> tuple[list[str], list[str], int]:
     raise SystemExit(f"unknown piece '{piece}'; see --list")
 
 
-def run_piece(piece: str, out: Path, task: str, steps: int, seed: int, n_envs: int) -> dict:
+def run_piece(piece: str, out: Path, task: str, steps: int, seed: int, n_envs: int, extra: list[str] = ()) -> dict:
     train, evaluate, variants = plan(piece)
     d = out / piece.replace(":", "_").replace("+", "_")
     d.mkdir(parents=True, exist_ok=True)
@@ -75,6 +75,7 @@ def run_piece(piece: str, out: Path, task: str, steps: int, seed: int, n_envs: i
                         f"n_envs={n_envs}", f"hydra.run.dir={run}", "progress=true"]
             if variants:
                 cmd += [f"morph.variants={variants}", f"morph.seed={seed}"]
+            cmd += list(extra)
         meta["train_command"] = " ".join(cmd[2:])
         meta["wall_s"]["train"] = meta["wall_s"].get("train", 0) + run_logged(cmd, log)
         meta_f.write_text(json.dumps(meta, indent=2))
@@ -174,13 +175,16 @@ def main() -> None:
     ap = parser(__doc__, "xe", "reach")
     ap.add_argument("--steps", type=int, default=500_000)
     ap.add_argument("--n-envs", type=int, default=2)
+    ap.add_argument("--train-arg", action="append", default=[], metavar="KEY=VALUE",
+                    help="an extra 'hground train' override for a new piece (repeatable; recorded in piece.json), "
+                         "e.g. max_envs_per_worker=26")
     args = ap.parse_args()
     out = args.out / args.task
 
     def describe(p: str) -> str:
         tr, ev, v = plan(p)
         return f"train {len(tr)} robots{f' + {v} variants' if v else ''}, eval {', '.join(ev)}"
-    dispatch(args, pieces(), lambda p: _status(out, p), lambda p: run_piece(p, out, args.task, args.steps, args.seed, args.n_envs),
+    dispatch(args, pieces(), lambda p: _status(out, p), lambda p: run_piece(p, out, args.task, args.steps, args.seed, args.n_envs, args.train_arg),
              lambda: report(out), describe)
 
 

@@ -41,7 +41,10 @@ def test_dataset_feeds_a_torch_dataset_with_chunks(dataset):
     d = load_demos(dataset)
     assert d.robots == ["unitree_h1", "fourier_gr1t2"] and d.task == "reach" and d.episodes == 6
     assert d.obs.shape == (360, 23 + 15 + 37) and d.act.shape == (360, 16)
-    ds = chunk_dataset(d, Normalizer(d.stats), n_obs=2, horizon=8)
+    norm = Normalizer(d.stats)
+    # the embodiment descriptor (constant per robot) passes unscaled; the state is standardised
+    assert np.array_equal(norm.obs(d.obs)[:, -37:], d.obs[:, -37:]) and not np.allclose(norm.obs(d.obs)[:, :38], d.obs[:, :38])
+    ds = chunk_dataset(d, norm, n_obs=2, horizon=8)
     o, a, m = ds[[0, 59, 60]]
     assert o.shape == (3, 2, 75) and a.shape == (3, 8, 16)
     assert torch.equal(o[0, 0], o[0, 1])  # the first frame has no past: repeated

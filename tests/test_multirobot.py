@@ -138,6 +138,19 @@ def test_multi_robot_run_metrics_checkpoint_grouping_and_resume(tmp_path):
     with zipfile.ZipFile(run / "final_model.zip") as z:
         assert json.loads(z.read("hground/meta.json"))["robots"] == robots
     assert "unitree_h1, fourier_gr1t2, robotis_op3" in r.stdout  # the final line names every robot
+    # the normaliser is fitted to all robots but leaves the embodiment descriptor unscaled (an unseen body
+    # would otherwise read as ±10 std): on a held-out robot's observation those entries pass through
+    import humanoid_ground as hg
+    from humanoid_ground.training.checkpoint import load_checkpoint
+    from humanoid_ground.training.wrappers import flatten_obs
+
+    ck = load_checkpoint(run / "final_model.zip")
+    assert ck.meta["raw_obs_keys"] == ["embodiment"] and ck.obs_keys[-1] == "embodiment"
+    env = hg.make("reach", robot="booster_t1")
+    x = flatten_obs(env.reset(seed=0)[0], ck.obs_keys)[None]
+    z = ck.normalize(x)
+    env.close()
+    assert np.array_equal(z[0, -37:], x[0, -37:]) and not np.allclose(z[0, :-37], x[0, :-37])
 
     for robot, group in (("fourier_gr1t2", "in_distribution"), ("booster_t1", "held_out")):
         r = run_cli("eval", f"checkpoint={run}", "episodes=1", f"robot={robot}", f"out={tmp_path / robot}")

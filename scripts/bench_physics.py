@@ -1,0 +1,131 @@
+"""Physics cost per robot: the env's physics rate against MuJoCo's raw rate for the same model, side by side.
+
+For each robot, measured in one run (interleaved repeats, median ratio, so a shared machine's load hits
+both sides alike):
+
+- **env**: ``pick_place`` with ``ee_delta``, the scripted expert acting; physics steps/s = env.step rate ×
+  substeps (2 ms steps, as the env runs them).
+- **MuJoCo**: ``mj_step`` of the same vendor model at 2 ms: for menagerie models their own ``scene*.xml``
+  (floor and contacts; the file beside the card's MJCF that includes it), for URDF robots MuJoCo
+  compiling the converted URDF (collision meshes as the env uses them) with a floor added; where MuJoCo
+  cannot compile a model the row says so and gives PyBullet alone.
+- **profile** (where PyBullet spends a step): links (fixed frames included), collision shapes, broad-phase
+  overlapping pairs is not exposed by PyBullet, so the contact points per physics step are counted instead
+  (robot–robot, robot–world), and the solver iterations.
+
+Usage: python scripts/bench_physics.py [--robots unitree_h1,unitree_g1] [--steps 150] [--repeats 3]
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+import humanoid_ground as hg
+from humanoid_ground.robots import get_card, load_asset, robot_names
+from humanoid_ground.robots._pybullet import p
+from humanoid_ground.robots.resolve import model_path
+
+
+def env_rate(robot: str, steps: int) -> tuple[float, dict]:
+    """Physics steps/s of the env (pick_place, expert) and its profile."""
+    env = hg.make("pick_place", robot=robot)
+    u = env.unwrapped
+    pol = hg.tasks.expert(env)
+    obs, _ = env.reset(seed=0)
+    for _ in range(5):  # warm-up (kernels, caches)
+        obs, *_ = env.step(pol(obs))
+    contacts, t = [], 0.0
+    for _ in range(steps):
+        a = pol(obs)
+        t0 = time.perf_counter()
+        obs, _, term, trunc, _ = env.step(a)
+        t += time.perf_counter() - t0
+        contacts.append(len(p.getContactPoints(bodyA=u.robot.id, physicsClientId=u.cid)))
+        if term or trunc:
+            obs, _ = env.reset(seed=1)
+    rid, cid = u.robot.id, u.cid
+    n_links = p.getNumJoints(rid, physicsClientId=cid) + 1
+    shapes = sum(len(p.getCollisionShapeData(rid, link, physicsClientId=cid)) for link in range(-1, n_links - 1))
+    fixed = sum(1 for j in range(n_links - 1) if p.getJointInfo(rid, j, physicsClientId=cid)[2] == p.JOINT_FIXED)
+    prof = {"links": n_links, "fixed_links": fixed, "dof": u.robot.n, "collision_shapes": shapes,
+            "contacts_per_step": float(np.mean(contacts)), "solver_iterations": u.sim_cfg.solver_iterations}
+    rate = steps * u.sim_cfg.substeps / t
+    env.close()
+    return rate, prof
+
+
+def mujoco_model(robot: str):
+    """(MjModel at 2 ms, where it came from) or (None, why not)."""
+    import mujoco
+
+    card = get_card(robot)
+    if card.source.kind == "mjcf":
+        src = Path(model_path(card))
+        for scene in sorted(src.parent.glob("scene*.xml")):
+            if re.search(rf'file="{re.escape(src.name)}"', scene.read_text()):
+                m = mujoco.MjModel.from_xml_path(str(scene))
+                m.opt.timestep = 0.002
+                return m, f"menagerie {scene.name}"
+        m = mujoco.MjModel.from_xml_path(str(src))
+        m.opt.timestep = 0.002
+        return m, f"{src.name} (no scene file)"
+    asset = load_asset(card)
+    try:
+        spec = mujoco.MjSpec.from_file(str(asset.urdf_path))
+        spec.worldbody.add_geom(type=mujoco.mjtGeom.mjGEOM_PLANE, size=[5, 5, 0.1])
+        m = spec.compile()
+    except Exception as e:  # MuJoCo's URDF compiler refuses some models
+        return None, f"MuJoCo cannot compile the converted URDF ({str(e).splitlines()[0][:80]})"
+    m.opt.timestep = 0.002
+    return m, "MuJoCo-compiled URDF + floor"
+
+
+def mujoco_rate(m, steps: int) -> float:
+    import mujoco
+
+    d = mujoco.MjData(m)
+    if m.nkey:
+        mujoco.mj_resetDataKeyframe(m, d, 0)
+    for _ in range(50):
+        mujoco.mj_step(m, d)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        mujoco.mj_step(m, d)
+    return steps / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--robots", default=",".join(r for r in robot_names() if get_card(r).arms))
+    ap.add_argument("--steps", type=int, default=150, help="env steps per repeat (× substeps physics steps)")
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    rows = []
+    for robot in args.robots.split(","):
+        m, where = mujoco_model(robot)
+        env_r, mj_r, prof = [], [], {}
+        for _ in range(args.repeats):
+            r, prof = env_rate(robot, args.steps)
+            env_r.append(r)
+            if m is not None:
+                mj_r.append(mujoco_rate(m, args.steps * 10))
+        e = statistics.median(env_r)
+        mj = statistics.median(mj_r) if mj_r else None
+        ratios = [a / b for a, b in zip(env_r, mj_r)]
+        rows.append((robot, e, mj, statistics.median(ratios) if ratios else None, where, prof))
+        print(f"{robot}: env {e:.0f} physics steps/s ({e / 10:.0f} env steps/s), MuJoCo {'—' if mj is None else f'{mj:.0f}'} "
+              f"({where}), ratio {'—' if mj is None else f'{statistics.median(ratios):.3f}'}; {prof}", flush=True)
+    print("\n| robot | env physics steps/s | env steps/s | MuJoCo steps/s | ratio | MuJoCo model | links (fixed) | DOF | collision shapes | contacts/step |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for robot, e, mj, ratio, where, pr in rows:
+        print(f"| `{robot}` | {e:.0f} | {e / 10:.0f} | {'—' if mj is None else f'{mj:.0f}'} | {'—' if ratio is None else f'{ratio:.2f}'} | "
+              f"{where} | {pr['links']} ({pr['fixed_links']}) | {pr['dof']} | {pr['collision_shapes']} | {pr['contacts_per_step']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
