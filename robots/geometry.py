@@ -1,6 +1,8 @@
 """Small rigid-transform helpers (URDF rpy convention: R = Rz(yaw) @ Ry(pitch) @ Rx(roll))."""
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import numpy as np
 
 
@@ -54,3 +56,29 @@ def make_T(xyz=(0, 0, 0), R=None) -> np.ndarray:
 
 def fmt(v) -> str:
     return " ".join(f"{float(x):.9g}" for x in v)
+
+
+# --- URDF <origin> elements ----------------------------------------------------------------------------
+def _floats(text: str | None, n: int, default: float = 0.0) -> np.ndarray:
+    if text is None:
+        return np.full(n, default)
+    vals = [float(x) for x in text.split()]
+    if len(vals) != n:
+        raise ValueError(f"expected {n} numbers, got '{text}'")
+    return np.array(vals)
+
+
+def origin_T(el: ET.Element | None) -> np.ndarray:
+    o = el.find("origin") if el is not None else None
+    if o is None:
+        return np.eye(4)
+    return make_T(_floats(o.get("xyz"), 3), rpy_to_matrix(_floats(o.get("rpy"), 3)))
+
+
+def set_origin(el: ET.Element, T: np.ndarray) -> None:
+    o = el.find("origin")
+    if o is None:
+        o = ET.Element("origin")
+        el.insert(0, o)
+    o.set("xyz", fmt(T[:3, 3]))
+    o.set("rpy", fmt(matrix_to_rpy(T[:3, :3])))

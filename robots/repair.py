@@ -17,33 +17,13 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from .geometry import fmt, make_T, matrix_to_rpy, rpy_to_matrix
+from .geometry import _floats, fmt, origin_T, set_origin
 
 #: kg·m²: inertia entries this close to zero are floating-point noise (a 10 g link 1 cm across has ~1e-7)
 NOISE_INERTIA = 1e-9
 #: a tensor whose smallest principal moment is below this fraction of its largest is singular
 SINGULAR = 1e-9
 _KEYS = ("ixx", "iyy", "izz", "ixy", "ixz", "iyz")
-
-
-def _floats(text, n, default=0.0):
-    return np.array([float(x) for x in text.split()]) if text else np.full(n, default)
-
-
-def origin_of(el: ET.Element | None) -> np.ndarray:
-    o = el.find("origin") if el is not None else None
-    if o is None:
-        return np.eye(4)
-    return make_T(_floats(o.get("xyz"), 3), rpy_to_matrix(_floats(o.get("rpy"), 3)))
-
-
-def put_origin(el: ET.Element, T: np.ndarray) -> None:
-    o = el.find("origin")
-    if o is None:
-        o = ET.Element("origin")
-        el.insert(0, o)
-    o.set("xyz", fmt(T[:3, 3]))
-    o.set("rpy", fmt(matrix_to_rpy(T[:3, :3])))
 
 
 def tensor(I) -> np.ndarray:
@@ -92,7 +72,7 @@ def _geometry_meshes(link: ET.Element, kind: str):
             continue
         if not m.is_watertight or m.volume <= 0:
             m = m.bounding_box_oriented  # meshes that enclose no volume: their oriented box
-        m.apply_transform(origin_of(el))
+        m.apply_transform(origin_T(el))
         meshes.append(m)
     return meshes
 
@@ -143,7 +123,7 @@ def _inertial(el: ET.Element | None):
     m = float(el.find("mass").get("value", "0"))
     i = el.find("inertia")
     I = tensor([float(i.get(k, "0")) for k in _KEYS]) if i is not None else np.zeros((3, 3))
-    return m, origin_of(el), I
+    return m, origin_T(el), I
 
 
 def _combine(parts):
@@ -168,7 +148,7 @@ def merge_dummy_root(root: ET.Element, top: str, base: str, warnings: list[str])
     chain = [j.find("parent").get("link") for j in path]
     pose_in_base, X = {}, np.eye(4)
     for j, name in zip(reversed(path), reversed(chain)):
-        X = origin_of(j) @ X  # base pose in `name`'s frame
+        X = origin_T(j) @ X  # base pose in `name`'s frame
         pose_in_base[name] = np.linalg.inv(X)
     parts = []
     bi = _inertial(B.find("inertial"))
@@ -181,12 +161,12 @@ def merge_dummy_root(root: ET.Element, top: str, base: str, warnings: list[str])
             parts.append((li[0], T @ li[1], li[2]))
         for kind in ("visual", "collision"):
             for el in L.findall(kind):
-                put_origin(el, T @ origin_of(el))
+                set_origin(el, T @ origin_T(el))
                 B.append(el)
         for j in root.findall("joint"):
             if j.find("parent").get("link") == name and j not in path:
                 j.find("parent").set("link", base)
-                put_origin(j, T @ origin_of(j))
+                set_origin(j, T @ origin_T(j))
         root.remove(L)
     for j in path:
         root.remove(j)

@@ -14,7 +14,7 @@ import numpy as np
 
 from humanoid_ground.errors import HGroundError
 
-from .geometry import fmt, make_T, matrix_to_rpy, rpy_to_matrix
+from .geometry import _floats, fmt, origin_T, set_origin
 from .mesh import MeshConverter
 from .repair import NOISE_INERTIA, denoise, geometry_inertia, set_inertia, singular
 from .resolve import resolve_uri
@@ -35,31 +35,6 @@ def parse_urdf(path: Path) -> ET.ElementTree:
     if root.tag != "robot":
         raise HGroundError(f"{path}: root element is <{root.tag}>, expected <robot>; is this a URDF file?")
     return tree
-
-
-def _floats(text: str | None, n: int, default: float = 0.0) -> np.ndarray:
-    if text is None:
-        return np.full(n, default)
-    vals = [float(x) for x in text.split()]
-    if len(vals) != n:
-        raise ValueError(f"expected {n} numbers, got '{text}'")
-    return np.array(vals)
-
-
-def origin_T(el: ET.Element | None) -> np.ndarray:
-    o = el.find("origin") if el is not None else None
-    if o is None:
-        return np.eye(4)
-    return make_T(_floats(o.get("xyz"), 3), rpy_to_matrix(_floats(o.get("rpy"), 3)))
-
-
-def set_origin(el: ET.Element, T: np.ndarray) -> None:
-    o = el.find("origin")
-    if o is None:
-        o = ET.Element("origin")
-        el.insert(0, o)
-    o.set("xyz", fmt(T[:3, 3]))
-    o.set("rpy", fmt(matrix_to_rpy(T[:3, :3])))
 
 
 def check_structure(root: ET.Element, path: Path) -> str:
