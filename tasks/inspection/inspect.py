@@ -94,14 +94,34 @@ class Inspect(Task):
         self.normals = np.zeros((params.n_points, 3))
         self.seen = np.zeros(params.n_points, dtype=bool)
 
+    #: the part is seen this far below the horizon (steep enough for its top face to face the camera)
+    VIEW_DEG = 56.0
+
     def _axis_hit(self) -> np.ndarray:
-        """Where the part goes: straight ahead of the camera on the bench plane, seen 56° below the
-        horizon (steep enough for the top face to face the camera); the bench extends to it."""
+        """Where the part goes, derived from the camera's geometry; the bench extends to it.
+
+        A camera that can pitch (a head pitch joint) sees it straight ahead on the bench plane,
+        :data:`VIEW_DEG` below the horizon. A camera that cannot pitch (no neck, a yaw-only neck, a
+        torso-mounted camera) sees it where its optical axis meets the bench, if the 56° line is
+        outside its inspection cone; the part then sits on an inspection fixture tilted toward the
+        camera by the difference, so its faces meet the camera as they would from 56° (``self.tilt``)."""
         cp, cR = self.robot.camera_pose()
         _, tR = self.robot.torso_pose()
         f = tR[:, 0]
         top = self.ws.bench_top
-        hdist = max((cp[2] - top) / np.tan(np.radians(56)), 0.1 * self.s)
+        self.tilt = np.eye(3)
+        view = self.VIEW_DEG
+        axis = cR[:, 0]
+        below = float(np.degrees(np.arctan2(-axis[2], np.hypot(axis[0], axis[1]))))
+        fixed_pitch = self.robot.head_cols[1] is None
+        if fixed_pitch and abs(below - view) > self.params.cone_deg - 5.0 and 5.0 < below < 85.0 and cp[2] > top:
+            view = below
+            f = np.array([axis[0], axis[1], 0.0])
+            tilt = np.radians(self.VIEW_DEG - below)  # > 0: the faces turn toward the robot
+            k = _unit(np.cross([0.0, 0.0, 1.0], -f))  # rotating +z about k turns it toward the camera
+            K = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+            self.tilt = np.eye(3) + np.sin(tilt) * K + (1 - np.cos(tilt)) * K @ K
+        hdist = max((cp[2] - top) / np.tan(np.radians(view)), 0.1 * self.s)
         xy = cp[:2] + hdist * f[:2] / max(np.linalg.norm(f[:2]), 1e-6)
         xy[0] = max(xy[0], self.ws.bench_x[0] + 0.08 * self.s)
         return np.array([xy[0], xy[1], top])
@@ -109,6 +129,10 @@ class Inspect(Task):
     def _part_position(self, rng) -> np.ndarray:
         pos = self.aim.copy()
         pos[:2] += rng.uniform(-self.params.spread, self.params.spread, 2) * self.s
+        if not np.array_equal(self.tilt, np.eye(3)):  # a tilted fixture holds the part's lowest edge above the bench
+            w = 0.10 * self.s
+            corners = np.array([[x, y, 0.0] for x in (-0.9 * w, 0.9 * w) for y in (-0.9 * w, 0.9 * w)])
+            pos[2] += max(0.0, -float((corners @ self.tilt.T)[:, 2].min())) + 0.003 * self.s
         return pos
 
     def _look_away(self, rng) -> None:
@@ -126,7 +150,8 @@ class Inspect(Task):
 
     def place(self, rng):
         base = self._part_position(rng)
-        self.sim.set_pose(self.part, base)
+        tilted = not np.array_equal(self.tilt, np.eye(3))
+        self.sim.set_pose(self.part, base, _quat_of_matrix(self.tilt) if tilted else (0, 0, 0, 1))
         names = list(self.faces)
         w = 0.10 * self.s
         for k in range(self.params.n_points):
@@ -138,8 +163,12 @@ class Inspect(Task):
             t1 /= np.linalg.norm(t1)
             t2 = np.cross(n, t1)
             off = np.array([rng.uniform(-0.3, 0.3), rng.uniform(-0.1 if slope else -0.3, 0.3)]) * w
-            self.pts[k] = base + c + off[0] * t1 + off[1] * t2
-            self.normals[k] = n
+            if tilted:  # on the tilted fixture: the part's own frame turned by self.tilt about its base
+                self.pts[k] = base + self.tilt @ (c + off[0] * t1 + off[1] * t2)
+                self.normals[k] = self.tilt @ n
+            else:
+                self.pts[k] = base + c + off[0] * t1 + off[1] * t2
+                self.normals[k] = n
             self.sim.set_pose(self.marks[k], self.pts[k])
             p.changeVisualShape(self.marks[k], -1, rgbaColor=[0.9, 0.1, 0.1, 1], physicsClientId=self.sim.cid)
         self.seen[:] = False
@@ -175,6 +204,12 @@ class Inspect(Task):
             steps.append(Step({}, tol=0.0, max_steps=60, name=f"look{k}",
                               head=(lambda k=k: head_servo(self.env, self.pts[k], gain=0.8)), done=(lambda k=k: bool(self.seen[k]))))
         return Servo(self.env, steps)
+
+
+def _quat_of_matrix(R: np.ndarray) -> list[float]:
+    from humanoid_ground.envs.rotations import mat_to_quat
+
+    return [float(x) for x in mat_to_quat(R)]
 
 
 def _unit(v) -> np.ndarray:
