@@ -43,7 +43,7 @@ def draw(seed: int) -> Draw:
     roles = [("yaw", "0 0 1"), ("pitch", "0 1 0"), ("roll", "1 0 0")]
     k = seed % 4
     neck = [roles[i] for i in sorted(rng.permutation(3)[:k])] if k else []
-    neck = [(r, a if rng.random() < 0.5 else " ".join(str(-float(x)) for x in a.split())) for r, a in neck]  # axes either way
+    neck = [(r, a if rng.random() < 0.5 else " ".join(str(-int(x)) for x in a.split())) for r, a in neck]  # axes either way
     return Draw(seed=seed, height=float(rng.uniform(0.5, 2.0)), arm_joints=4 + (seed // 2) % 4, neck=neck, base=BASES[seed % 3],
                 upper=float(rng.uniform(0.85, 1.15)), fore=float(rng.uniform(0.85, 1.15)), dummy_root=bool(seed % 5 == 1),
                 noisy_inertia=bool(seed % 2 == 0))
