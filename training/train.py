@@ -160,7 +160,15 @@ def _vec_env(cfg: dict, obs_keys, error_file: str):
     try:
         return SubprocVecEnv([partial(_worker_env, error_file, f) for f in fns], start_method="forkserver")
     except (EOFError, ConnectionError) as e:  # a worker died while building its env
-        msg = Path(error_file).read_text().strip() if Path(error_file).is_file() else ""
+        import time
+
+        msg = ""
+        for _ in range(20):  # the failing worker writes its error before it exits; on a loaded machine the
+            # parent can see another worker's pipe close first: give the file a moment
+            msg = Path(error_file).read_text().strip() if Path(error_file).is_file() else ""
+            if msg:
+                break
+            time.sleep(0.25)
         raise HGroundError(msg or f"an env worker process died while starting ({type(e).__name__}); "
                                   "run with n_envs=1 to see its error") from None
 
