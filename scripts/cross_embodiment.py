@@ -4,7 +4,8 @@ Pieces (each is one ``hground train`` run plus its evaluations, cached under ``-
 
 - ``specialist:<robot>``   PPO on one robot; evaluated on itself.
 - ``generalist``           PPO on every armed built-in robot; evaluated on each (in-distribution).
-- ``fold:<robot>``         PPO on every armed built-in robot but ``<robot>``; evaluated zero-shot on it.
+- ``fold:<robot>``         PPO on every armed built-in robot but ``<robot>``; evaluated zero-shot on it and
+                           in-distribution on the other nine (the >= 8-robot generalist figure).
 - ``scale:<n>``            the scaling curve: PPO on the first ``n`` bodies of SCALE_ORDER (``scale:all+v<k>``
                            adds k procedural variants of them), evaluated on the held-out SCALE_HELD_OUT robots.
 
@@ -49,8 +50,8 @@ def plan(piece: str) -> tuple[list[str], list[str], int]:
         return [arg], [arg], 0
     if kind == "generalist":
         return ARMED, ARMED, 0
-    if kind == "fold":
-        return [r for r in ARMED if r != arg], [arg], 0
+    if kind == "fold":  # scored on every armed robot: the 9 training robots in-distribution, ``arg`` held out
+        return [r for r in ARMED if r != arg], ARMED, 0
     if kind == "scale":
         n, _, v = arg.partition("+v")
         train = SCALE_ORDER if n == "all" else SCALE_ORDER[: int(n)]
