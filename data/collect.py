@@ -26,9 +26,9 @@ def task_text(task: str) -> str:
     """The task's language description (first line of its module docstring)."""
     import importlib
 
-    from humanoid_ground.tasks.registry import TASKS
+    from humanoid_ground.tasks.registry import task_class
 
-    doc = importlib.import_module(TASKS[task][0]).__doc__ or task
+    doc = importlib.import_module(task_class(task).__module__).__doc__ or task
     return doc.strip().splitlines()[0]
 
 
@@ -133,7 +133,7 @@ def collect(opts: dict, make_policy, policy_identity, progress=None) -> dict:
 
             print(f"hground: warning: robot '{card.name}' has no wrist camera in its card (arms.<side>.wrist_camera); "
                   "recording the other cameras", file=sys.stderr)
-        D, K = u.robot.n, int(u.task.obs_dim)
+        D, K = u.robot.n, int(u.task_obs_dim)
         fps = int(round(1.0 / (u.sim_cfg.dt * u.sim_cfg.substeps)))
         rmeta = robot_meta(card, u.asset, u.robot, u.embodiment)
         sim = {"dt": u.sim_cfg.dt, "substeps": u.sim_cfg.substeps}

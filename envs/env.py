@@ -90,6 +90,9 @@ class HumanoidEnv(gym.Env):
         if len(self.robot.arms) < self.task.arms_required:
             raise HGroundError(f"robot '{self.card.name}' has {len(self.robot.arms)} arm(s); task '{self.task_name}' needs {self.task.arms_required}")
         self.grasp = GraspManager(self.robot, self.task.graspables)
+        self.steps, self.last_action = 0, None
+        #: the task observation's length, inferred from the task itself
+        self.task_obs_dim = int(np.asarray(self.task.observation()).size)
         # the state right after building: every reset restores it (contact caches included), so an
         # episode does not depend on the one before it
         self._initial_state = p.saveState(physicsClientId=self.cid)
@@ -118,7 +121,7 @@ class HumanoidEnv(gym.Env):
         d = {
             "proprio": spaces.Box(-np.inf, np.inf, (2 * n + 13,), dtype=np.float32),
             "canonical": spaces.Box(-np.inf, np.inf, (23,), dtype=np.float32),
-            "task": spaces.Box(-np.inf, np.inf, (self.task.obs_dim,), dtype=np.float32),
+            "task": spaces.Box(-np.inf, np.inf, (self.task_obs_dim,), dtype=np.float32),
             "embodiment": spaces.Box(-np.inf, np.inf, (EMBODIMENT_DIM,), dtype=np.float32),
         }
         if self.obs_mode in ("rgb", "rgbd"):
@@ -146,7 +149,8 @@ class HumanoidEnv(gym.Env):
         self.robot.reset()
         self.task.reset(self.np_random)
         self.robot.refresh()
-        self._steps = 0
+        self.steps, self.last_action = 0, None
+        self.task.update()
         self._last_eval = self.task.evaluate()
         return self._obs(), self._info(self._last_eval)
 
@@ -164,7 +168,9 @@ class HumanoidEnv(gym.Env):
         self.sim.step()
         self.grasp.update()
         self.robot.refresh()
-        self._steps += 1
+        self.steps += 1
+        self.last_action = np.clip(a, -1.0, 1.0)
+        self.task.update()
         ev = self.task.evaluate()
         self._last_eval = ev
         err = self._health()
@@ -210,7 +216,7 @@ class HumanoidEnv(gym.Env):
             "is_success": bool(ev.success),
             "task_metrics": {k: float(v) for k, v in ev.metrics.items()},
             "robot": self.card.name,
-            "physics": {"ok": self._physics_error is None, "steps": getattr(self, "_steps", 0)},
+            "physics": {"ok": self._physics_error is None, "steps": getattr(self, "steps", 0)},
             "head_control": self.robot.head_control,
             "held": {s: b is not None for s, b in self.grasp.held.items()},
         }

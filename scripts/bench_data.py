@@ -39,7 +39,7 @@ def main() -> None:
     pol = make_policy("expert", env)
     eps = [record_episode(env, pol, s, []) for s in range(min(args.episodes, 8))]
     u = env.unwrapped
-    D, K = u.robot.n, u.task.obs_dim
+    D, K = u.robot.n, u.task_obs_dim
     env.close()
     eps = [_pad_episode(eps[i % len(eps)], D, K) for i in range(args.episodes)]
     frames = sum(len(e["action"]) for e in eps)

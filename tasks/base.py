@@ -14,16 +14,26 @@ if TYPE_CHECKING:
     from humanoid_ground.envs.env import HumanoidEnv
 
 
+#: reward terms every task offers besides its own (weight 0 by default: not part of the reward)
+COMMON_TERMS = {"action_l2": 0.0}  # squared norm of the canonical action just applied (ee_delta)
+
+
 @dataclass
 class Evaluation:
+    """What :meth:`Task.evaluate` reports for the current state: the reward (Σ weight · term over the
+    task's named terms, see :meth:`Task.score`), success, metrics and the unweighted terms."""
+
     reward: float
     success: bool
     metrics: dict[str, float] = field(default_factory=dict)
+    terms: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
 class TaskParams:
-    """Base for task parameters (dataclasses; values come from configs/task/<name>.yaml and overrides)."""
+    """Base for task parameters: a dataclass whose defaults are the task's defaults (a
+    ``configs/task/<name>.yaml`` and command-line overrides may change them). A task's ``reward`` field
+    holds the weight of each named reward term; an override of some weights keeps the others."""
 
     @classmethod
     def from_dict(cls, d: dict | None, task: str) -> "TaskParams":
@@ -32,12 +42,33 @@ class TaskParams:
         unknown = sorted(set(d) - names)
         if unknown:
             raise HGroundError(f"task '{task}': unknown parameter(s) {unknown}; valid: {sorted(names)}")
+        if "reward" in names and d.get("reward") is not None:
+            default = {**cls().reward, **{k: v for k, v in COMMON_TERMS.items() if k not in cls().reward}}
+            bad = sorted(set(d["reward"]) - set(default))
+            if bad:
+                raise HGroundError(f"task '{task}': unknown reward term(s) {bad}; its terms: {sorted(default)}")
+            d["reward"] = {**cls().reward, **{k: float(v) for k, v in dict(d["reward"]).items()}}
         return cls(**d)
 
 
 class Task:
-    """One task in one env. Subclasses build the scene in ``__init__`` (static parts once), place
-    objects in :meth:`reset`, and report reward, success and metrics in :meth:`evaluate`.
+    """One task in one env: one module with the class under ``@register_task`` (see
+    :mod:`.registry` and the README's "Add a task").
+
+    Life cycle, as the env calls it:
+
+    - ``__init__(env, params)``: build the static scene once (bench, fixtures, parts parked away);
+      :meth:`observation` must already work (the env sizes its ``task`` observation from it).
+    - :meth:`reset` → :meth:`place`: place the scene for a new episode (``rng`` is the env's).
+    - after every physics step (and after a reset): :meth:`update` once — the only place a task changes
+      its own episode state (points seen so far, peak forces) — then :meth:`observation` and
+      :meth:`evaluate`, which have no side effects and may be called any number of times.
+    - :meth:`plan`: the scripted expert.
+
+    What a task may use (the scene/robot interface): ``self.sim`` (:class:`~humanoid_ground.envs.sim.Sim`:
+    cached ``pose``/``velocity``, ``set_pose``, ``add_box``), ``self.robot`` (TCP, torso and camera poses,
+    arms, head), ``self.ws`` (the workspace the arms reach), :meth:`held_by`, :meth:`holding`,
+    :meth:`held_bodies`, :attr:`step_count`, :attr:`last_action`, and the part helpers of :mod:`.parts`.
 
     :param env: the env (robot, sim client, workspace).
     :param params: the task's parameter dataclass.
@@ -45,8 +76,10 @@ class Task:
 
     name = "task"
     arms_required = 1
-    obs_dim = 0
     Params = TaskParams
+    #: set by @register_task
+    env_id = ""
+    max_episode_steps = 200
 
     def __init__(self, env: "HumanoidEnv", params: TaskParams):
         self.env, self.params = env, params
@@ -104,6 +137,47 @@ class Task:
     def holding(self, side: str, body: int) -> float:
         return 1.0 if self.env.grasp.held.get(side) == body else 0.0
 
+    def held_by(self, side: str) -> int | None:
+        """The body ``side``'s hand holds (None: nothing)."""
+        return self.env.grasp.held.get(side)
+
+    def held_bodies(self) -> list[int]:
+        """Every body a hand holds now."""
+        return [b for b in self.env.grasp.held.values() if b is not None]
+
+    @property
+    def step_count(self) -> int:
+        """Control steps since the episode's reset."""
+        return self.env.steps
+
+    @property
+    def last_action(self) -> np.ndarray | None:
+        """The action of the last step as the env applied it (clipped to [-1, 1]; None after a reset)."""
+        return self.env.last_action
+
+    def score(self, ok: bool, metrics: dict, /, **terms: float) -> Evaluation:
+        """The :class:`Evaluation` of named reward terms: reward = Σ ``params.reward[name]`` · term, in
+        the order given (terms of weight 0 are left out), plus the :data:`COMMON_TERMS` whose weight the
+        params set."""
+        weights = self.params.reward
+        for k, w in COMMON_TERMS.items():
+            if weights.get(k, w) != 0.0:
+                terms[k] = self._common_term(k)
+        total = None
+        for k, v in terms.items():
+            w = weights[k]
+            if w == 0.0:
+                continue
+            x = w * v
+            total = x if total is None else total + x
+        return Evaluation(0.0 if total is None else total, bool(ok), metrics, terms)
+
+    def _common_term(self, name: str) -> float:
+        a = self.last_action
+        if name == "action_l2":
+            return 0.0 if a is None else float(np.dot(a, a))
+        raise KeyError(name)  # pragma: no cover - COMMON_TERMS and this list go together
+
     # interface -----------------------------------------------------------------------------------------
     def reset(self, rng: np.random.Generator) -> None:
         """Place the scene for a new episode; placements that would start inside the robot are re-drawn."""
@@ -115,10 +189,14 @@ class Task:
     def place(self, rng: np.random.Generator) -> None:
         raise NotImplementedError
 
+    def update(self) -> None:
+        """Advance the task's own episode state after a physics step (default: nothing)."""
+
     def observation(self) -> np.ndarray:
         raise NotImplementedError
 
     def evaluate(self) -> Evaluation:
+        """Reward, success and metrics of the current state, without side effects (see :meth:`score`)."""
         raise NotImplementedError
 
     def plan(self):

@@ -175,7 +175,7 @@ class Policy:
         self._last_step = -1
 
     def __call__(self, obs=None) -> np.ndarray:
-        steps = getattr(self.env, "_steps", 0)
+        steps = self.env.steps
         if self._servo is None or steps < self._last_step or (steps == 0 and self._last_step != 0):
             self._servo = self.env.task.plan()
         self._last_step = steps

@@ -115,3 +115,22 @@ def test_the_check_sees_a_violation(tmp_path):
     f.write_text("def f():\n    from humanoid_ground.training.policies import make_policy\n")
     found = imports("humanoid_ground.data.x", f, False)
     assert "humanoid_ground.training.policies" in found and layer("humanoid_ground.training.policies") not in ALLOWED["data"]
+
+
+def test_every_source_package_is_packaged():
+    """A folder with an ``__init__.py`` under a mapped source folder must be in pyproject's packages:
+    the editable install finds it anyway, a wheel (``pip install .``) would silently leave it out."""
+    import tomllib
+
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(conf["packages"])
+    missing = []
+    for pkg, folder in conf["package-dir"].items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder).parts
+            if "__pycache__" in rel:
+                continue
+            name = ".".join((pkg, *rel))
+            if name not in listed:
+                missing.append(name)
+    assert not missing, f"add to [tool.setuptools] packages in pyproject.toml: {sorted(missing)}"

@@ -260,9 +260,33 @@ def _discard_failed_run(run_dir: Path, cfg) -> None:
     shutil.rmtree(run_dir, ignore_errors=True)
 
 
+def register_task_configs() -> None:
+    """Every registered task is a ``task=<name>`` option: its config (class defaults with the optional
+    ``configs/task/<name>.yaml`` over them) is stored in Hydra's ConfigStore (a YAML file of that name,
+    when present, is what Hydra reads; :func:`~.train.validate_config` completes it with the defaults)."""
+    from hydra.core.config_store import ConfigStore
+
+    from humanoid_ground.tasks.registry import task_config, task_names
+
+    cs = ConfigStore.instance()
+    for name in task_names():
+        cs.store(group="task", name=name, node=task_config(name))
+
+
+def task_param_overrides(args: list[str]) -> list[str]:
+    """``task.params.X=v`` → ``++task.params.X=v``: a task's parameters need not all appear in the YAML
+    Hydra reads (the Params dataclass checks the names)."""
+    return [f"++{a}" if a.startswith("task.params.") else a for a in args]
+
+
+# at import, so the processes of a ``-m`` sweep (the joblib launcher) know the tasks too
+register_task_configs()
+
+
 def run(args: list[str]) -> int:
     """``hground train ARGS``: Hydra overrides (``robot=... task=... algo=...``, ``-m`` sweeps)."""
     validate_overrides(args)
+    args = task_param_overrides(args)
     args = dataset_defaults(args)
     args = normalize_robot_overrides(args)
     extra = []

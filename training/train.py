@@ -75,7 +75,12 @@ def validate_config(cfg: dict) -> None:
     from humanoid_ground.tasks.registry import task_class, task_config
 
     task = cfg["task"]["name"]
-    task_config(task)
+    # the task's own config (class defaults, optional configs/task/<name>.yaml) completed with the run's
+    # overrides, checked by its Params dataclass: config.yaml records every parameter the run used
+    full = task_config(task)
+    given = dict(cfg["task"].get("params") or {})
+    cfg["task"]["params"] = {k: v for k, v in vars(task_class(task).Params.from_dict({**full["params"], **given}, task)).items()}
+    cfg["task"].setdefault("max_episode_steps", full["max_episode_steps"])
     algo_class(cfg["algo"]["name"])
     if cfg["control"] not in CONTROLS:
         raise unknown_name("control", str(cfg["control"]), CONTROLS)
@@ -282,7 +287,7 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
                 ck.vecnorm.training = True
                 venv = ck.vecnorm
             else:
-                venv = BodyAwareVecNormalize(venv, raw_mask(obs_keys, obs_sizes(cfg["task"]["name"], robots[0], obs_keys), raw_keys),
+                venv = BodyAwareVecNormalize(venv, raw_mask(obs_keys, obs_sizes(robots[0], obs_keys, venv.observation_space.shape[0]), raw_keys),
                                              norm_obs=True, norm_reward=bool(cfg["env"].get("norm_reward", False)),
                                              gamma=float(cfg["algo"]["params"].get("gamma", 0.99)))
         logger = configure(str(run_dir / "tb"), ["tensorboard", "csv"])

@@ -15,20 +15,21 @@ def default_obs_keys(control: str) -> list[str]:
     return ["canonical", "task", "embodiment"] if control == "ee_delta" else ["proprio", "canonical", "task"]
 
 
-def obs_sizes(task: str, robot: str, keys: Sequence[str]) -> dict[str, int]:
-    """Length of each observation key of ``task`` on ``robot`` (as :class:`FlattenObs` concatenates them),
-    without building an env."""
+def obs_sizes(robot: str, keys: Sequence[str], flat_dim: int) -> dict[str, int]:
+    """Length of each observation key on ``robot`` (as :class:`FlattenObs` concatenates them into
+    ``flat_dim`` numbers), without building an env: the task's length is what the others leave."""
     from humanoid_ground.envs.embodiment import DIM
-    from humanoid_ground.tasks.registry import task_class
 
-    sizes = {"canonical": 23, "embodiment": DIM, "task": int(task_class(task).obs_dim)}
+    sizes = {"canonical": 23, "embodiment": DIM}
     if "proprio" in keys:
         from humanoid_ground.robots import get_card, load_asset
 
         sizes["proprio"] = 2 * load_asset(get_card(robot)).dof + 13
-    unknown = [k for k in keys if k not in sizes]
+    unknown = [k for k in keys if k not in sizes and k != "task"]
     if unknown:
-        raise ValueError(f"observation key(s) {unknown} cannot be flattened for a policy; use {sorted(sizes)}")
+        raise ValueError(f"observation key(s) {unknown} cannot be flattened for a policy; use {sorted(sizes) + ['task']}")
+    if "task" in keys:
+        sizes["task"] = int(flat_dim) - sum(sizes[k] for k in keys if k != "task")
     return {k: sizes[k] for k in keys}
 
 

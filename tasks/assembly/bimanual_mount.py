@@ -6,14 +6,15 @@ panel rests on the bench (seated, bottom within 1 cm), and neither hand holds it
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from humanoid_ground.envs.rotations import mat_to_quat, quat_to_mat
 
 from .. import parts
-from ..base import Evaluation, Task, TaskParams
+from ..base import Task, TaskParams
+from ..registry import register_task
 from ..scripted import Goal, Memo, Servo, Step, hold_orientation
 
 
@@ -25,12 +26,16 @@ class BimanualMountParams(TaskParams):
     panel_width: float = 0.08  # along x
     panel_thickness: float = 0.015
     spread: float = 0.01
+    #: hole_error: the two holes' distances to their posts (m, each at most 0.3), summed; height: panel
+    #: bottom above the bench (m, ≥ 0); held: 1 while a hand holds the panel; success: 1 when seated
+    reward: dict = field(default_factory=lambda: {"hole_error": -1.0, "height": -0.5, "held": 0.3, "success": 2.0})
 
 
+@register_task("bimanual_mount", max_episode_steps=450, order=50)
 class BimanualMount(Task):
-    name = "bimanual_mount"
+    """Observation (21): panel pose (7), post tops (6), hole-to-post vectors (6), held flags (2)."""
+
     arms_required = 2
-    obs_dim = 21  # panel pose (7), post tops (6), hole-to-post vectors (6), held flags (2)
     Params = BimanualMountParams
 
     def __init__(self, env, params: BimanualMountParams):
@@ -127,7 +132,7 @@ class BimanualMount(Task):
     def observation(self):
         tp, tR = self.robot.torso_pose()
         pos, orn, holes = self._holes()
-        held = [float(self.env.grasp.held.get(s) == self.panel) for s in ("left", "right")]
+        held = [float(self.held_by(s) == self.panel) for s in ("left", "right")]
         posts = np.array([[x, y, self.ws.bench_top + self.post_H] for x, y in self.post_xy])
         return np.concatenate([tR.T @ (pos - tp), mat_to_quat(tR.T @ quat_to_mat(orn)),
                                ((posts - tp) @ tR).ravel(), ((posts - holes) @ tR).ravel(), held])
@@ -136,11 +141,12 @@ class BimanualMount(Task):
         pos, _, holes = self._holes()
         lat = [float(np.linalg.norm(holes[k][:2] - self.post_xy[k])) for k in range(2)]
         seated = float(pos[2] - self.tp / 2 - self.ws.bench_top)
-        held = any(b == self.panel for b in self.env.grasp.held.values())
+        held = self.panel in self.held_bodies()
         tol = self.params.hole_clearance_mm / 1000.0 + 0.002
         ok = bool(max(lat) <= tol and seated <= 0.01 and not held)
-        reward = -sum(min(l, 0.3) for l in lat) - 0.5 * max(seated, 0) + (0.3 if held else 0) + (2.0 if ok else 0)
-        return Evaluation(reward, ok, {"hole_error_left": lat[0], "hole_error_right": lat[1], "height_above_bench": seated})
+        return self.score(ok, {"hole_error_left": lat[0], "hole_error_right": lat[1], "height_above_bench": seated},
+                          hole_error=sum(min(l, 0.3) for l in lat), height=max(seated, 0), held=1.0 if held else 0.0,
+                          success=1.0 if ok else 0.0)
 
     def plan(self):
         env, r, sim = self.env, self.robot, self.sim

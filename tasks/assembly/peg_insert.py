@@ -5,14 +5,15 @@ error (peg axis to hole axis), insertion depth, and the largest peg–fixture co
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from humanoid_ground.envs.rotations import quat_to_mat
 
 from .. import parts
-from ..base import Evaluation, Task, TaskParams
+from ..base import Task, TaskParams
+from ..registry import register_task
 from ..scripted import Servo, pick_and_place
 
 
@@ -25,12 +26,14 @@ class PegInsertParams(TaskParams):
     hole_depth: float = 0.04
     spread: float = 0.01
     success_depth: float = 0.8  # fraction of the hole depth
+    #: approach: Task.approach_reward; lateral: peg tip to hole axis (m, at most 0.3); depth: insertion
+    #: depth as a fraction of the hole depth while the tip is inside (else 0); success: 1 when inserted
+    reward: dict = field(default_factory=lambda: {"approach": 1.0, "lateral": -1.0, "depth": 0.5, "success": 2.0})
 
 
+@register_task("peg_insert", max_episode_steps=400, order=30)
 class PegInsert(Task):
-    name = "peg_insert"
     arms_required = 1
-    obs_dim = 19
     Params = PegInsertParams
 
     def __init__(self, env, params: PegInsertParams):
@@ -82,15 +85,17 @@ class PegInsert(Task):
         hole = np.array([self.hole_xy[0], self.hole_xy[1], self.ws.bench_top + self.D])
         return self.part_observation(self.peg, hole, self.side, depth / self.D)
 
+    def update(self):
+        self.max_force = max(self.max_force, parts.contact_force(self.sim.cid, self.peg, self.fixture))
+
     def evaluate(self):
         pos, _, lateral, depth = self._geometry()
-        self.max_force = max(self.max_force, parts.contact_force(self.sim.cid, self.peg, self.fixture))
         inside = lateral <= self.c + 0.002
         ok = bool(inside and depth >= self.params.success_depth * self.D)
-        reward = (self.approach_reward(self.side, self.peg)
-                  - min(lateral, 0.3) + (0.5 * max(depth, 0) / self.D if inside else 0) + (2.0 if ok else 0))
-        return Evaluation(reward, ok, {"lateral_error": lateral, "depth": depth, "depth_fraction": depth / self.D,
-                                       "max_contact_force": self.max_force})
+        return self.score(ok, {"lateral_error": lateral, "depth": depth, "depth_fraction": depth / self.D,
+                               "max_contact_force": self.max_force},
+                          approach=self.approach_reward(self.side, self.peg), lateral=min(lateral, 0.3),
+                          depth=max(depth, 0) / self.D if inside else 0.0, success=1.0 if ok else 0.0)
 
     def plan(self):
         steps = pick_and_place(self.env, self.side, self.peg, lambda: self.hole_xy, self.ws.bench_top, self.L / 2,

@@ -6,12 +6,13 @@ released, and at rest.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import parts
-from ..base import Evaluation, Task, TaskParams
+from ..base import Task, TaskParams
+from ..registry import register_task
 from ..scripted import Servo, pick_and_place
 
 
@@ -24,12 +25,14 @@ class PickPlaceParams(TaskParams):
     pocket_depth: float = 0.03
     spread: float = 0.01  # m, random jitter around the sampled reachable cells
     rest_speed: float = 0.05  # m/s
+    #: approach: hand to the part, then hold it (Task.approach_reward); lateral: part centre to pocket
+    #: axis (m); height: part bottom above the pocket floor (m, ≥ 0); success: 1 when placed
+    reward: dict = field(default_factory=lambda: {"approach": 1.0, "lateral": -1.0, "height": -1.0, "success": 2.0})
 
 
+@register_task("pick_place", max_episode_steps=400, order=20)
 class PickPlace(Task):
-    name = "pick_place"
     arms_required = 1
-    obs_dim = 18
     Params = PickPlaceParams
 
     def __init__(self, env, params: PickPlaceParams):
@@ -71,12 +74,13 @@ class PickPlace(Task):
         fx, fy, top = self.fixture_pos.tolist()
         lateral = math.hypot(x - fx, y - fy)
         bottom = z - self.h_part / 2 - top
-        held = self.part in self.env.grasp.held.values()
+        held = self.part in self.held_bodies()
         speed = math.sqrt(vx * vx + vy * vy + vz * vz)
         inside = lateral <= self.params.clearance + 0.002 and bottom <= 0.01  # small tilts against the wall allowed
         ok = bool(inside and not held and speed < self.params.rest_speed)
-        reward = self.approach_reward(self.side, self.part) - lateral - max(bottom, 0) + (2.0 if ok else 0)
-        return Evaluation(reward, ok, {"lateral_error": lateral, "height_above_floor": bottom, "speed": speed})
+        return self.score(ok, {"lateral_error": lateral, "height_above_floor": bottom, "speed": speed},
+                          approach=self.approach_reward(self.side, self.part), lateral=lateral, height=max(bottom, 0),
+                          success=1.0 if ok else 0.0)
 
     def plan(self):
         steps = pick_and_place(self.env, self.side, self.part, lambda: self.fixture_xy, self.ws.bench_top, self.h_part / 2,

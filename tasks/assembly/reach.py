@@ -6,14 +6,15 @@ default pose), so every robot — four-joint arms included — can succeed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from humanoid_ground.envs.kernels import pose_target_features
 from humanoid_ground.robots._pybullet import p
 
-from ..base import Evaluation, Task, TaskParams
+from ..base import Task, TaskParams
+from ..registry import register_task
 from ..scripted import Goal, Servo, Step
 
 _ONEHOT = {"left": np.array([1.0, 0.0]), "right": np.array([0.0, 1.0])}  # which arm reaches
@@ -26,12 +27,19 @@ class ReachParams(TaskParams):
     pos_tol: float = 0.02  # m
     rot_tol_deg: float = 15.0
     min_distance: float = 0.06  # m between the start and the target TCP
+    #: position and orientation weigh alike (10 cm ~ 45°): pos_error in 10 cm, rot_error in 45°; each
+    #: tolerance met earns a bonus (in_pos, in_rot: 0/1), both together a larger one (success), so the
+    #: policy is pulled into the success region
+    reward: dict = field(default_factory=lambda: {"pos_error": -1.0, "rot_error": -1.0, "in_pos": 0.5, "in_rot": 0.5,
+                                                  "success": 1.0})
 
 
+@register_task("reach", max_episode_steps=150, order=10)
 class Reach(Task):
-    name = "reach"
+    """Observation (15): arm one-hot (2), target position (3) + quaternion (4) in the torso frame,
+    position error (3), rotation error (3)."""
+
     arms_required = 1
-    obs_dim = 15  # arm one-hot (2), target pos (3) + quat (4) in torso frame, pos error (3), rot error (3)
     Params = ReachParams
 
     def __init__(self, env, params: ReachParams):
@@ -86,11 +94,9 @@ class Reach(Task):
     def evaluate(self):
         dp, dr = self.errors()
         ok = dp <= self.params.pos_tol and dr <= self.params.rot_tol_deg
-        # position and orientation weigh alike (10 cm ~ 45 deg); each tolerance met earns a bonus,
-        # both together a larger one, so the policy is pulled into the success region
         in_pos, in_rot = dp <= self.params.pos_tol, dr <= self.params.rot_tol_deg
-        reward = -dp / 0.1 - dr / 45.0 + 0.5 * in_pos + 0.5 * in_rot + (1.0 if ok else 0.0)
-        return Evaluation(reward, ok, {"pos_error": dp, "rot_error_deg": dr})
+        return self.score(ok, {"pos_error": dp, "rot_error_deg": dr}, pos_error=dp / 0.1, rot_error=dr / 45.0,
+                          in_pos=float(in_pos), in_rot=float(in_rot), success=1.0 if ok else 0.0)
 
     def plan(self):
         return Servo(self.env, [Step({self.side: Goal(self.target_p, self.target_R)}, tol=0.003, max_steps=10_000)])

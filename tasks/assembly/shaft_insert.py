@@ -5,12 +5,13 @@ slid down by at least 80 % of its thickness below the shaft's top.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import parts
-from ..base import Evaluation, Task, TaskParams
+from ..base import Task, TaskParams
+from ..registry import register_task
 from ..scripted import Servo, pick_and_place
 
 
@@ -24,12 +25,14 @@ class ShaftInsertParams(TaskParams):
     clearance_mm: float = 1.5
     spread: float = 0.01
     success_depth: float = 0.8  # fraction of the gear thickness below the shaft top
+    #: approach: Task.approach_reward; lateral: bore to shaft axis (m, at most 0.3); engagement: how far
+    #: the gear is down the shaft, in gear thicknesses (at most 1.5) while around it (else 0); success
+    reward: dict = field(default_factory=lambda: {"approach": 1.0, "lateral": -1.0, "engagement": 0.5, "success": 2.0})
 
 
+@register_task("shaft_insert", max_episode_steps=400, order=40)
 class ShaftInsert(Task):
-    name = "shaft_insert"
     arms_required = 1
-    obs_dim = 19
     Params = ShaftInsertParams
 
     def __init__(self, env, params: ShaftInsertParams):
@@ -83,9 +86,9 @@ class ShaftInsert(Task):
         pos, _, lateral, engaged = self._geometry()
         around = lateral <= self.c + 0.002
         ok = bool(around and engaged >= self.params.success_depth * self.T)
-        reward = (self.approach_reward(self.side, self.gear)
-                  - min(lateral, 0.3) + (0.5 * min(max(engaged, 0) / self.T, 1.5) if around else 0) + (2.0 if ok else 0))
-        return Evaluation(reward, ok, {"lateral_error": lateral, "engagement": engaged, "engagement_fraction": engaged / self.T})
+        return self.score(ok, {"lateral_error": lateral, "engagement": engaged, "engagement_fraction": engaged / self.T},
+                          approach=self.approach_reward(self.side, self.gear), lateral=min(lateral, 0.3),
+                          engagement=min(max(engaged, 0) / self.T, 1.5) if around else 0.0, success=1.0 if ok else 0.0)
 
     def plan(self):
         # take the gear by its rim, so the shaft can come up through the bore past the hand

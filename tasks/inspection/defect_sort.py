@@ -8,14 +8,15 @@ released.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from humanoid_ground.robots._pybullet import p
 
 from .. import parts
-from ..base import Evaluation, Task, TaskParams
+from ..base import Task, TaskParams
+from ..registry import register_task
 from ..scripted import Goal, Memo, Servo, Step, head_servo, out_of_sight, pick_and_place
 from .inspect import view_check
 
@@ -31,17 +32,19 @@ class DefectSortParams(TaskParams):
     bin_depth: float = 0.025
     cone_deg: float = 20.0
     max_range: float = 1.5
+    #: inspected: parts inspected so far; correct: parts in their right bin; wrong: parts in the wrong
+    #: bin; success: 1 when every part is sorted right and none is held
+    reward: dict = field(default_factory=lambda: {"inspected": 0.2, "correct": 1.0, "wrong": -0.5, "success": 2.0})
 
 
+@register_task("defect_sort", max_episode_steps=800, order=70)
 class DefectSort(Task):
-    name = "defect_sort"
     arms_required = 1
     Params = DefectSortParams
 
     def __init__(self, env, params: DefectSortParams):
         super().__init__(env, params)
         n = params.n_parts
-        self.obs_dim = 6 * n + 12
         s = max(self.ws.scale, 0.6)
         self.rp, self.hp = params.part_radius * s, params.part_height * s
         self.rb = self.rp + params.bin_clearance
@@ -145,22 +148,24 @@ class DefectSort(Task):
         for k, body in enumerate(self.parts):
             pos, _ = self.sim.pose(body)
             revealed = float(self.defect[k]) if self.inspected[k] else 0.0
-            feats += [*(tR.T @ (pos - tp)), float(self.inspected[k]), revealed, float(any(b == body for b in self.env.grasp.held.values()))]
+            feats += [*(tR.T @ (pos - tp)), float(self.inspected[k]), revealed, float(body in self.held_bodies())]
         for key in self.bins:  # (left, right) x (pass, reject); zeros for a station not in use
             xy = self.bin_xy[key]
             feats += [*(tR.T @ (np.array([xy[0], xy[1], self.ws.bench_top]) - tp))] if xy.any() else [0.0, 0.0, 0.0]
         return np.asarray(feats)
 
-    def evaluate(self):
+    def update(self):
         self._sync_patches()
         self._update_inspection()
+
+    def evaluate(self):
         where = self._placement()
-        held = any(b in self.parts for b in self.env.grasp.held.values())
+        held = any(b in self.parts for b in self.held_bodies())
         correct = [w == ("reject" if self.defect[k] else "pass") for k, w in enumerate(where)]
         ok = bool(all(correct) and not held)
-        reward = 0.2 * float(self.inspected.sum()) + float(sum(correct)) - 0.5 * sum(1 for w, c in zip(where, correct) if w and not c)
-        return Evaluation(reward + (2.0 if ok else 0.0), ok, {"inspected_fraction": float(self.inspected.mean()),
-                                                              "sorted_fraction": float(np.mean(correct))})
+        return self.score(ok, {"inspected_fraction": float(self.inspected.mean()), "sorted_fraction": float(np.mean(correct))},
+                          inspected=float(self.inspected.sum()), correct=float(sum(correct)),
+                          wrong=float(sum(1 for w, c in zip(where, correct) if w and not c)), success=1.0 if ok else 0.0)
 
     def plan(self):
         r = self.robot

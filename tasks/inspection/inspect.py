@@ -7,13 +7,14 @@ Success: every point inspected. Metric: coverage fraction.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from humanoid_ground.robots._pybullet import p
 
-from ..base import Evaluation, Task, TaskParams
+from ..base import Task, TaskParams
+from ..registry import register_task
 from ..scripted import Servo, Step, head_servo
 
 
@@ -26,6 +27,8 @@ class InspectParams(TaskParams):
     max_facing_deg: float = 45.0
     spread: float = 0.03  # m, random offset of the part
     look_away_deg: tuple = (55.0, 70.0)  # the camera starts turned this far left or right of the part (head yaw joint)
+    #: new_points: points first inspected at this step; success: 1 once every point is; time: 1 per step
+    reward: dict = field(default_factory=lambda: {"new_points": 1.0, "success": 1.0, "time": -0.01})
 
 
 def view_check(cam_pos: np.ndarray, cam_R: np.ndarray, pts: np.ndarray, normals: np.ndarray, fov_deg: float,
@@ -53,14 +56,13 @@ def view_check(cam_pos: np.ndarray, cam_R: np.ndarray, pts: np.ndarray, normals:
     return ok
 
 
+@register_task("inspect", max_episode_steps=250, order=60)
 class Inspect(Task):
-    name = "inspect"
     arms_required = 0
     Params = InspectParams
 
     def __init__(self, env, params: InspectParams):
         super().__init__(env, params)
-        self.obs_dim = 7 * params.n_points + 2
         s = max(self.ws.scale, 0.5)
         self.s = s
         cid = self.sim.cid
@@ -93,6 +95,7 @@ class Inspect(Task):
         self.pts = np.zeros((params.n_points, 3))
         self.normals = np.zeros((params.n_points, 3))
         self.seen = np.zeros(params.n_points, dtype=bool)
+        self.new = np.zeros(params.n_points, dtype=bool)  # points first seen at the last update
 
     #: the part is seen this far below the horizon (steep enough for its top face to face the camera)
     VIEW_DEG = 56.0
@@ -192,11 +195,14 @@ class Inspect(Task):
         cov = self.seen.mean()
         return np.concatenate([np.hstack([rel, nrm, self.seen[:, None].astype(float)]).ravel(), [cov, float(self.seen.all())]])
 
+    def update(self):
+        self.new = self.update_seen()
+
     def evaluate(self):
-        new = self.update_seen()
         cov = float(self.seen.mean())
         ok = bool(self.seen.all())
-        return Evaluation(float(new.sum()) + (1.0 if ok else 0.0) - 0.01, ok, {"coverage": cov, "points_seen": float(self.seen.sum())})
+        return self.score(ok, {"coverage": cov, "points_seen": float(self.seen.sum())},
+                          new_points=float(self.new.sum()), success=1.0 if ok else 0.0, time=1.0)
 
     def plan(self):
         steps = []
