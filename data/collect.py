@@ -17,7 +17,8 @@ from .schema import SCHEMA_VERSION, features, pad_episode
 
 DEFAULTS = {"robot": "unitree_h1", "task": "reach", "policy": "expert", "episodes": 10, "out": None, "format": "lerobot",
             "cameras": [], "resolution": 224, "resume": False, "workers": 1, "seed": 0, "control": "ee_delta",
-            "max_episode_steps": None, "action_noise": 0.0}
+            "max_episode_steps": None, "action_noise": 0.0,
+            "executor": None, "executor_beta": 0.0}
 FORMATS = ("lerobot",)
 STAGING = ".staging"
 
@@ -62,7 +63,9 @@ def _worker_init(opts: dict, make_policy) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     env = _make_env(opts)
-    _W.update(opts=opts, env=env, policy=make_policy(str(opts["policy"]), env, seed=int(opts["seed"])))
+    ex = opts.get("executor")
+    _W.update(opts=opts, env=env, policy=make_policy(str(opts["policy"]), env, seed=int(opts["seed"])),
+              executor=make_policy(str(ex), env, seed=int(opts["seed"])) if ex else None)
 
 
 def _worker_episode(index: int) -> dict:
@@ -71,7 +74,8 @@ def _worker_episode(index: int) -> dict:
     from humanoid_ground.common.video import write_mp4
 
     opts, env = _W["opts"], _W["env"]
-    ep = record_episode(env, _W["policy"], int(opts["seed"]) + index, opts["camera_keys"], float(opts.get("action_noise") or 0.0))
+    ep = record_episode(env, _W["policy"], int(opts["seed"]) + index, opts["camera_keys"], float(opts.get("action_noise") or 0.0),
+                        _W["executor"], float(opts.get("executor_beta") or 0.0))
     stage = Path(opts["out"]) / STAGING
     ep["video_files"] = {}
     ep["image_stats"] = {}
@@ -113,10 +117,17 @@ def collect(opts: dict, make_policy, policy_identity, progress=None) -> dict:
     noise = opts.get("action_noise") or 0.0
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0.0 <= float(noise) <= 1.0:
         raise HGroundError(f"collect: action_noise={noise}: use a standard deviation in [0, 1] (0: none)")
+    beta = opts.get("executor_beta") or 0.0
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0.0 <= float(beta) <= 1.0:
+        raise HGroundError(f"collect: executor_beta={beta}: use a probability in [0, 1] (of executing the policy's own action)")
     card = get_card(opts["robot"])
     cfg = task_config(opts["task"])
-    if str(opts["policy"]) not in ("expert", "random") and ":" not in str(opts["policy"]) and not Path(str(opts["policy"])).exists():
-        raise HGroundError(f"policy '{opts['policy']}' is neither expert, random, an existing checkpoint path nor module:callable")
+    for key in ("policy", "executor"):
+        spec = opts.get(key)
+        if spec is None and key == "executor":
+            continue
+        if str(spec) not in ("expert", "random") and ":" not in str(spec) and not Path(str(spec)).exists():
+            raise HGroundError(f"{key} '{spec}' is neither expert, random, an existing checkpoint path nor module:callable")
     if opts["resume"] and not is_lerobot(out):
         opts = dict(opts, resume=False)  # nothing to resume: a fresh dataset
     if not opts["resume"] and out.exists() and any(out.iterdir()):
@@ -146,6 +157,8 @@ def collect(opts: dict, make_policy, policy_identity, progress=None) -> dict:
              "tasks": [{"name": opts["task"], "text": text, "obs_dim": K, "params": cfg.get("params") or {}}],
              "policy": policy_identity(str(opts["policy"])), "seed": int(opts["seed"]),
              "action_noise": float(opts.get("action_noise") or 0.0)}
+    if opts.get("executor"):
+        hmeta["executor"] = {**policy_identity(str(opts["executor"])), "beta": float(beta)}
     feats = features(D, K, cams, int(opts["resolution"]), fps, joint_names=rmeta["joint_names"])
     writer = LeRobotWriter(out, feats, fps, hmeta, resume=bool(opts["resume"]), robot_type=card.name)
     if opts["resume"]:

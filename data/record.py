@@ -51,18 +51,26 @@ def canonical_from_motion(s0: np.ndarray, s1: np.ndarray, native: np.ndarray) ->
     return np.clip(a, -1, 1)
 
 
-def record_episode(env, policy, seed: int, cameras: list[str], action_noise: float = 0.0) -> dict:
+def record_episode(env, policy, seed: int, cameras: list[str], action_noise: float = 0.0, executor=None,
+                   executor_beta: float = 0.0) -> dict:
     """One episode of ``policy`` in ``env`` (made with obs="rgb" when cameras are recorded).
 
     ``action_noise`` > 0 (DART-style data for imitation): the env executes the policy's action plus
     Gaussian noise of that standard deviation (clipped to [-1, 1]), the dataset's ``action`` keeps the
     policy's own action, so a closed-loop expert's corrections from perturbed states become the labels;
-    ``action.native`` is the executed command. The noise is drawn from ``seed``."""
+    ``action.native`` is the executed command. The noise is drawn from ``seed``.
+
+    ``executor`` (DAgger-style data): another policy drives the episode — at each step the env executes
+    the executor's action, or with probability ``executor_beta`` the policy's own — while ``action``
+    records the policy's (the expert's) action on the states the executor reaches: the labels a learner
+    needs where it drifts from the demonstrations. Both are called every step (a scripted expert follows
+    its plan on whatever state it finds, a chunking policy keeps its queue)."""
     rng = np.random.default_rng([int(seed), 0xDA27])
     u = env.unwrapped
     obs, info = env.reset(seed=int(seed))
-    if hasattr(policy, "reset"):  # a policy with state across steps (observation history, action chunks)
-        policy.reset()
+    for pol in (policy, executor):
+        if pol is not None and hasattr(pol, "reset"):  # state across steps (observation history, action chunks)
+            pol.reset()
     rows: dict[str, list] = {k: [] for k in ("observation.state", "observation.task_state", "observation.joint_pos",
                                               "observation.joint_vel", "observation.base", "action", "action.native",
                                               "next.reward", "next.done", "next.truncated", "next.success")}
@@ -81,6 +89,10 @@ def record_episode(env, policy, seed: int, cameras: list[str], action_noise: flo
             images[c].append(obs[CAMERA_OBS[c]])
         state0 = obs["canonical"]
         executed = a if action_noise <= 0 else np.clip(a + rng.normal(0.0, action_noise, a.shape), -1.0, 1.0).astype(np.float32)
+        if executor is not None:
+            b = np.asarray(executor(obs), dtype=np.float32)
+            if not rng.random() < executor_beta:
+                executed = b
         obs, r, term, trunc, info = env.step(executed)
         nat = native_action(u, executed)
         rows["action.native"].append(nat)
