@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from humanoid_ground.envs.layout import ACT_GRIP, ACT_POS, ACT_ROT, ACTION_DIM, SIDES, ST_POS, ST_QUAT, action_field, state_field
 from humanoid_ground.envs.robot import MAX_DPOS, MAX_DROT
 from humanoid_ground.envs.rotations import mat_to_rotvec, quat_to_mat
 
@@ -39,15 +40,15 @@ def native_action(env, action: np.ndarray) -> np.ndarray:
 
 def canonical_from_motion(s0: np.ndarray, s1: np.ndarray, native: np.ndarray) -> np.ndarray:
     """For non-canonical control: the canonical action that the observed TCP motion corresponds to."""
-    a = np.zeros(16)
-    for k in range(2):
-        p0, p1 = s0[8 * k: 8 * k + 3], s1[8 * k: 8 * k + 3]
-        if not np.any(s0[8 * k + 3: 8 * k + 7]):
+    a = np.zeros(ACTION_DIM)
+    for k in range(len(SIDES)):
+        pos, quat = state_field(ST_POS, k), state_field(ST_QUAT, k)
+        if not np.any(s0[quat]):
             continue
-        R0, R1 = quat_to_mat(s0[8 * k + 3: 8 * k + 7]), quat_to_mat(s1[8 * k + 3: 8 * k + 7])
-        a[7 * k: 7 * k + 3] = (p1 - p0) / MAX_DPOS
-        a[7 * k + 3: 7 * k + 6] = mat_to_rotvec(R1 @ R0.T) / MAX_DROT
-        a[7 * k + 6] = native[-2 + k]
+        R0, R1 = quat_to_mat(s0[quat]), quat_to_mat(s1[quat])
+        a[action_field(ACT_POS, k)] = (s1[pos] - s0[pos]) / MAX_DPOS
+        a[action_field(ACT_ROT, k)] = mat_to_rotvec(R1 @ R0.T) / MAX_DROT
+        a[action_field(ACT_GRIP, k)] = native[-2 + k]
     return np.clip(a, -1, 1)
 
 
@@ -96,7 +97,7 @@ def record_episode(env, policy, seed: int, cameras: list[str], action_noise: flo
         obs, r, term, trunc, info = env.step(executed)
         nat = native_action(u, executed)
         rows["action.native"].append(nat)
-        rows["action"].append(a if u.control == "ee_delta" else canonical_from_motion(state0, obs["canonical"], nat))
+        rows["action"].append(a if u.controller.canonical else canonical_from_motion(state0, obs["canonical"], nat))
         rows["next.reward"].append(r)
         rows["next.done"].append(term or trunc)
         rows["next.truncated"].append(trunc and not term)

@@ -16,18 +16,19 @@ from humanoid_ground.robots._pybullet import p
 from .camera import Camera
 from .embodiment import DIM as EMBODIMENT_DIM
 from .embodiment import embodiment_vector
+from .controllers import controller_class
 from .grasp import GraspManager
+from .layout import ACTION_DIM, STATE_DIM
 from .robot import MAX_SPEED, Robot
 from .sim import Sim, SimConfig
 from .workspace import Workspace
 
 log = logging.getLogger("humanoid_ground.envs")
 
-CONTROLS = ("ee_delta", "joint_pos")
 BASES = ("fixed", "floating")
 OBS_MODES = ("state", "rgb", "rgbd")
-#: canonical action: per arm Δxyz, Δaxis-angle, grip; head Δyaw, Δpitch (scale: robot.MAX_DPOS, MAX_DROT, MAX_DHEAD)
-CANONICAL_ACTION_DIM = 16
+#: canonical action: per arm Δxyz, Δaxis-angle, grip; head Δyaw, Δpitch (see .layout; scales robot.MAX_DPOS, ...)
+CANONICAL_ACTION_DIM = ACTION_DIM
 #: physics health: an object this far out (m) left the world (robot limits: robot.MAX_JOINT_OVERSHOOT, MAX_SPEED)
 WORLD_BOUND = 20.0
 
@@ -44,7 +45,8 @@ class HumanoidEnv(gym.Env):
 
     :param task_factory: builds the task given the env (from the task registry).
     :param robot: robot name (built-in or registered) or card path.
-    :param control: ``"ee_delta"`` (canonical, 16-D for every robot) or ``"joint_pos"``.
+    :param control: a control mode of :mod:`.controllers`: ``"ee_delta"`` (canonical, 16-D for every robot),
+        ``"joint_pos"``, ``"joint_delta"``.
     :param base: ``"fixed"`` (base held at standing height in front of the bench) or ``"floating"``.
     :param obs: ``"state"``, ``"rgb"`` or ``"rgbd"`` (adds head/wrist camera images).
     :param render_mode: ``None``, ``"rgb_array"`` or ``"human"`` (PyBullet GUI).
@@ -58,7 +60,7 @@ class HumanoidEnv(gym.Env):
     def __init__(self, task_factory: Callable[["HumanoidEnv"], Any], robot: str = "unitree_h1", control: str = "ee_delta",
                  base: str = "fixed", obs: str = "state", render_mode: str | None = None, sim: dict | None = None,
                  image_size: int = 96, terminate_on_success: bool = False, task_name: str = "task"):
-        _check_choice("control", control, CONTROLS)
+        controller_class(control)  # an unknown mode is one line naming the valid ones
         _check_choice("base", base, BASES)
         _check_choice("obs mode", obs, OBS_MODES)
         if render_mode is not None:
@@ -90,6 +92,7 @@ class HumanoidEnv(gym.Env):
         if len(self.robot.arms) < self.task.arms_required:
             raise HGroundError(f"robot '{self.card.name}' has {len(self.robot.arms)} arm(s); task '{self.task_name}' needs {self.task.arms_required}")
         self.grasp = GraspManager(self.robot, self.task.graspables)
+        self.controller = controller_class(self.control)(self.robot)
         self.steps, self.last_action = 0, None
         #: the task observation's length, inferred from the task itself
         self.task_obs_dim = int(np.asarray(self.task.observation()).size)
@@ -113,14 +116,13 @@ class HumanoidEnv(gym.Env):
         return False
 
     def _make_action_space(self) -> spaces.Box:
-        n = CANONICAL_ACTION_DIM if self.control == "ee_delta" else self.robot.n + len(self.robot.arms)
-        return spaces.Box(-1.0, 1.0, (n,), dtype=np.float32)
+        return spaces.Box(-1.0, 1.0, (self.controller.action_dim(),), dtype=np.float32)
 
     def _make_observation_space(self) -> spaces.Dict:
         n = self.robot.n
         d = {
             "proprio": spaces.Box(-np.inf, np.inf, (2 * n + 13,), dtype=np.float32),
-            "canonical": spaces.Box(-np.inf, np.inf, (23,), dtype=np.float32),
+            "canonical": spaces.Box(-np.inf, np.inf, (STATE_DIM,), dtype=np.float32),
             "task": spaces.Box(-np.inf, np.inf, (self.task_obs_dim,), dtype=np.float32),
             "embodiment": spaces.Box(-np.inf, np.inf, (EMBODIMENT_DIM,), dtype=np.float32),
         }
@@ -161,7 +163,7 @@ class HumanoidEnv(gym.Env):
         r = self.robot
         # one compiled call checks the action (NaN/inf: nothing applied), clips it to [-1, 1] and turns it
         # into joint targets (IK, grips, head)
-        if not (r.canonical_action(a) if self.control == "ee_delta" else r.joint_action(a)):
+        if not self.controller.apply(a):
             bad = np.flatnonzero(~np.isfinite(a))
             raise ValueError(f"action contains NaN/inf at indices {bad.tolist()}; no physics step was taken")
         r.apply_targets()

@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .layout import ACT_GRIP, ARM_ACTION, ARM_STATE, CAMERA_STATE_START, HEAD_ACTION_START, ST_GRIP
+
 from .rotations import _mat_to_rotvec, _quat_of, quats_to_mats
 
 
@@ -323,7 +325,7 @@ def canonical_action(a, delta_scale, max_dhead, P, R, torso_row, R_fix, q, q_tar
     for k in range(2):
         V[_CMD, 12 + k] = 0.0  # arm k moves
         for j in range(6):
-            x = min(max(a[7 * k + j], -1.0), 1.0)
+            x = min(max(a[ARM_ACTION * k + j], -1.0), 1.0)
             V[_CMD, 6 * k + j] = x * delta_scale[j]
             if x != 0:
                 V[_CMD, 12 + k] = 1.0
@@ -331,10 +333,10 @@ def canonical_action(a, delta_scale, max_dhead, P, R, torso_row, R_fix, q, q_tar
                   S, V)
     for k in range(2):
         if ee_rows[k] >= 0:
-            set_grip(k, 1.0 if a[7 * k + 6] > 0 else 0.0, grips, q_target, f_n, f_cols, f_open, f_closed)
+            set_grip(k, 1.0 if a[ARM_ACTION * k + ACT_GRIP] > 0 else 0.0, grips, q_target, f_n, f_cols, f_open, f_closed)
     for k in range(2):
         c = head_cols[k]
-        d = min(max(a[14 + k], -1.0), 1.0) * max_dhead
+        d = min(max(a[HEAD_ACTION_START + k], -1.0), 1.0) * max_dhead
         if c >= 0 and d != 0.0:
             q_target[c] = min(max(q_target[c] + head_signs[k] * d, head_lo[k]), head_hi[k])
     return True
@@ -405,11 +407,11 @@ def canonical_obs(P, R, torso_row, R_fix, ee_rows, tcp, R_tcp, grips, cam_row, c
         e = ee_rows[k]
         if e < 0:
             for i in range(8):
-                out[8 * k + i] = 0.0
+                out[ARM_STATE * k + i] = 0.0
             continue
-        _frame_into(P, R, e, tcp[k], R_tcp[k], C, out, 8 * k)
-        out[8 * k + 7] = grips[k]
-    _frame_into(P, R, cam_row, cam_off, cam_R, C, out, 16)
+        _frame_into(P, R, e, tcp[k], R_tcp[k], C, out, ARM_STATE * k)
+        out[ARM_STATE * k + ST_GRIP] = grips[k]
+    _frame_into(P, R, cam_row, cam_off, cam_R, C, out, CAMERA_STATE_START)
 
 
 @njit(cache=True)

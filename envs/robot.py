@@ -20,11 +20,11 @@ from humanoid_ground.robots.card import Grasp
 from humanoid_ground.robots.geometry import rpy_to_matrix
 
 from . import kernels
+from .layout import SIDES
 from .kinematics import Kinematics
 from .rotations import quat_to_mat
 from .sim import _frozen
 
-SIDES = ("left", "right")
 _SIDE_ROW = {s: 1 + k for k, s in enumerate(SIDES)}  # rows of Robot._frames
 _first, _second = itemgetter(0), itemgetter(1)
 FIXED_BASE_CLEARANCE = 0.02

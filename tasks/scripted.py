@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from humanoid_ground.envs.layout import ACT_GRIP, ACT_POS, ACT_ROT, ACTION_DIM, HEAD_ACTION, action_field
 from humanoid_ground.envs.robot import MAX_DHEAD, MAX_DPOS, MAX_DROT, SIDES
 from humanoid_ground.envs.rotations import mat_to_rotvec
 
@@ -60,7 +61,7 @@ class Servo:
     def action(self) -> np.ndarray:
         env = self.env
         r = env.robot
-        a = np.zeros(16)
+        a = np.zeros(ACTION_DIM)
         holding = self.finished  # after the last step: keep servoing to its goals (hold the pose)
         step = self.steps[min(self.i, len(self.steps) - 1)]
         if self.k == 0 and not holding:
@@ -72,19 +73,19 @@ class Servo:
                 continue
             g = step.goals.get(side)
             if g is None:  # hold position, keep grip
-                a[7 * k + 6] = 1.0 if r.grip[side] >= 0.5 else -1.0
+                a[action_field(ACT_GRIP, k)] = 1.0 if r.grip[side] >= 0.5 else -1.0
                 continue
             p, R = r.tcp_world(side)
             e = tR.T @ (g.position() - p)
             worst = max(worst, float(np.linalg.norm(e)))
-            a[7 * k: 7 * k + 3] = np.clip(self.gain * e / MAX_DPOS, -step.speed, step.speed)
+            a[action_field(ACT_POS, k)] = np.clip(self.gain * e / MAX_DPOS, -step.speed, step.speed)
             if g.turn:
                 R_goal = g.R if g.R is not None else self._held_R[side]
                 rv = tR.T @ mat_to_rotvec(R_goal @ R.T)
-                a[7 * k + 3: 7 * k + 6] = np.clip(0.7 * rv / MAX_DROT, -1, 1)
-            a[7 * k + 6] = 1.0 if g.grip >= 0.5 else -1.0
+                a[action_field(ACT_ROT, k)] = np.clip(0.7 * rv / MAX_DROT, -1, 1)
+            a[action_field(ACT_GRIP, k)] = 1.0 if g.grip >= 0.5 else -1.0
         if step.head is not None:
-            a[14:16] = step.head()
+            a[HEAD_ACTION] = step.head()
         if holding:
             return a
         self.k += 1

@@ -68,7 +68,7 @@ def _int(cfg: dict, key: str, lo: int, what: str) -> int | None:
 def validate_config(cfg: dict) -> None:
     """Check a resolved training config before anything is created (names, types, ranges, robot
     lists): every problem is one :class:`HGroundError` line naming the key and the fix."""
-    from humanoid_ground.envs.env import CONTROLS
+    from humanoid_ground.envs.controllers import controller_class, controller_names
     from humanoid_ground.errors import unknown_name
     from humanoid_ground.robots import get_card, robot_names
     from humanoid_ground.robots.registry import is_robot_name
@@ -82,8 +82,8 @@ def validate_config(cfg: dict) -> None:
     cfg["task"]["params"] = {k: v for k, v in vars(task_class(task).Params.from_dict({**full["params"], **given}, task)).items()}
     cfg["task"].setdefault("max_episode_steps", full["max_episode_steps"])
     algo_class(cfg["algo"]["name"])
-    if cfg["control"] not in CONTROLS:
-        raise unknown_name("control", str(cfg["control"]), CONTROLS)
+    if cfg["control"] not in controller_names():
+        raise unknown_name("control", str(cfg["control"]), controller_names())
     robots = cfg.get("robots")
     if robots is not None:
         if isinstance(robots, str) or not isinstance(robots, (list, tuple)):
@@ -103,7 +103,7 @@ def validate_config(cfg: dict) -> None:
         card = get_card(r)
         if len(card.arms) < need:
             raise HGroundError(f"robot '{r}' has {len(card.arms)} arm(s); task '{task}' needs {need}: drop it from the robot list")
-    if len(training_robots(cfg)) > 1 and cfg["control"] != "ee_delta":
+    if len(training_robots(cfg)) > 1 and not controller_class(cfg["control"]).canonical:
         raise HGroundError(f"control={cfg['control']}: several robots train together only with control=ee_delta "
                            "(native joint spaces differ between robots)")
     _int(cfg, "n_envs", 1, "use 1 or more env processes")

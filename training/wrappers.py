@@ -10,9 +10,12 @@ from gymnasium import spaces
 
 
 def default_obs_keys(control: str) -> list[str]:
-    """``ee_delta``: canonical + task + embodiment (the same shape on every robot, so one policy serves
-    many bodies and knows which body it is in); ``joint_pos``: native proprioception too."""
-    return ["canonical", "task", "embodiment"] if control == "ee_delta" else ["proprio", "canonical", "task"]
+    """A canonical control mode (``ee_delta``): canonical + task + embodiment (the same shape on every
+    robot, so one policy serves many bodies and knows which body it is in); a native one (``joint_pos``,
+    ``joint_delta``): native proprioception too."""
+    from humanoid_ground.envs.controllers import controller_class
+
+    return ["canonical", "task", "embodiment"] if controller_class(control).canonical else ["proprio", "canonical", "task"]
 
 
 def obs_sizes(robot: str, keys: Sequence[str], flat_dim: int) -> dict[str, int]:
