@@ -9,6 +9,7 @@ from pathlib import Path
 
 
 from humanoid_ground import __version__
+from humanoid_ground.common.policy_spec import check_policy_spec
 from humanoid_ground.errors import HGroundError
 
 from humanoid_ground.common import stats as st
@@ -123,11 +124,8 @@ def collect(opts: dict, make_policy, policy_identity, progress=None) -> dict:
     card = get_card(opts["robot"])
     cfg = task_config(opts["task"])
     for key in ("policy", "executor"):
-        spec = opts.get(key)
-        if spec is None and key == "executor":
-            continue
-        if str(spec) not in ("expert", "random") and ":" not in str(spec) and not Path(str(spec)).exists():
-            raise HGroundError(f"{key} '{spec}' is neither expert, random, an existing checkpoint path nor module:callable")
+        if opts.get(key) is not None:
+            check_policy_spec(opts[key], key)
     if opts["resume"] and not is_lerobot(out):
         opts = dict(opts, resume=False)  # nothing to resume: a fresh dataset
     if not opts["resume"] and out.exists() and any(out.iterdir()):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from humanoid_ground import __version__
+from humanoid_ground.common.policy_spec import check_policy_spec
 from humanoid_ground.errors import HGroundError
 
 from .rollout import run_episodes, summarize
@@ -180,10 +181,8 @@ def run_bench(opts: dict, progress: Callable[[dict], None] | None = None) -> dic
     robots = opts.get("robots")
     robots = [robots] if isinstance(robots, str) else robots
     suite = load_suite(str(opts["suite"]), robots)
-    policy = str(opts["policy"])
+    policy = check_policy_spec(opts["policy"])
     ident = policy_identity(policy)
-    if policy not in ("expert", "random") and ident["kind"] == "callable" and ":" not in policy:
-        raise HGroundError(f"policy '{policy}' is neither expert, random, an existing checkpoint path nor module:callable")
     trained_on = None
     if ident["kind"] == "checkpoint":
         from .checkpoint import load_checkpoint

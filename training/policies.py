@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from humanoid_ground.common.policy_spec import check_policy_spec
 from humanoid_ground.errors import HGroundError
 
 from .checkpoint import check_spaces, load_checkpoint
@@ -90,4 +91,5 @@ def make_policy(spec: str, env, seed: int = 0) -> Callable:
         except (ImportError, AttributeError) as e:
             raise HGroundError(f"policy '{spec}': cannot import {fn} from {mod} ({e})") from None
         return factory(env)
-    raise HGroundError(f"policy '{spec}' is neither expert, random, an existing checkpoint path nor module:callable")
+    check_policy_spec(spec)  # raises: not one of the forms
+    raise AssertionError(spec)  # pragma: no cover
