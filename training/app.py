@@ -281,6 +281,11 @@ def task_param_overrides(args: list[str]) -> list[str]:
 
 # at import, so the processes of a ``-m`` sweep (the joblib launcher) know the tasks too
 register_task_configs()
+# an optional configs/task/<name>.yaml is merged over the stored defaults (Hydra's schema matching) — the
+# intended behaviour here, so Hydra's deprecation notice about it is not shown
+import warnings  # noqa: E402
+
+warnings.filterwarnings("ignore", message=r"(?s).*is validated against ConfigStore schema with the same name")
 
 
 def run(args: list[str]) -> int:
