@@ -148,6 +148,11 @@ def _run_check(target: str, fmt: str, quick: bool):
 
             step("task readiness")
             rep.checks += readiness_checks(card)
+            if card.head_camera is not None and all(c.status != "fail" for c in rep.checks):
+                from humanoid_ground.tasks.readiness import inspection_check
+
+                step("inspection setup")
+                rep.checks.append(inspection_check(card.name if card.builtin else target))
     return card, rep
 
 

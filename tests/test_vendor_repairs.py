@@ -186,3 +186,16 @@ def test_readiness_warns_on_a_swapped_neck_and_names_an_arm_that_cannot_reach(tm
     bench = {c.name: c for c in readiness_checks(stuck)}["bench_workspace"]
     assert bench.status == "fail" and "the right arm reaches no bench position" in bench.detail and "missed by" in bench.detail
     assert "left" not in bench.detail.split(";")[0]
+
+
+def test_inspection_setup_check(tmp_path):
+    """The inspection scene is checked on the robot: a camera that sees the bench passes; one looking at
+    the ceiling (a wrong head_camera rpy) gets a warning that names the geometry."""
+    from humanoid_ground.tasks.readiness import inspection_check
+
+    ok = _with_neck(tmp_path / "a", "0 0 1")
+    c = inspection_check(str(ok.card_path))
+    assert c.name == "inspection_setup" and c.status == "pass" and "inspects all 5 points" in c.detail
+    path = write_vendor_robot(tmp_path / "b", card={"head_camera": {"link": "torso", "xyz": [0.1, 0, 0.3], "rpy": [0, -1.4, 0], "fov": 60}})
+    bad = inspection_check(str(load_card(path).card_path))
+    assert bad.status == "warn" and "above the bench" in bad.detail and "field of view 60°" in bad.detail

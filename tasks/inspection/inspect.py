@@ -99,6 +99,8 @@ class Inspect(Task):
 
     #: the part is seen this far below the horizon (steep enough for its top face to face the camera)
     VIEW_DEG = 56.0
+    #: a fixture on the optical axis stands at most this fraction of the inspection range from the camera
+    REACH_FRAC = 0.7
 
     def _axis_hit(self) -> np.ndarray:
         """Where the part goes, derived from the camera's geometry; the bench extends to it.
@@ -107,12 +109,16 @@ class Inspect(Task):
         :data:`VIEW_DEG` below the horizon. A camera that cannot pitch (no neck, a yaw-only neck, a
         torso-mounted camera) sees it where its optical axis meets the bench, if the 56° line is
         outside its inspection cone; the part then sits on an inspection fixture tilted toward the
-        camera by the difference, so its faces meet the camera as they would from 56° (``self.tilt``)."""
+        camera by the difference, so its faces meet the camera as they would from 56° (``self.tilt``).
+        Where that axis meets the bench beyond :data:`REACH_FRAC` of the inspection range (a camera that
+        looks far ahead), the fixture stands on the axis at that distance instead, raised above the
+        bench by ``self.raise_z``."""
         cp, cR = self.robot.camera_pose()
         _, tR = self.robot.torso_pose()
         f = tR[:, 0]
         top = self.ws.bench_top
         self.tilt = np.eye(3)
+        self.raise_z = 0.0
         view = self.VIEW_DEG
         axis = cR[:, 0]
         below = float(np.degrees(np.arctan2(-axis[2], np.hypot(axis[0], axis[1]))))
@@ -124,6 +130,13 @@ class Inspect(Task):
             k = _unit(np.cross([0.0, 0.0, 1.0], -f))  # rotating +z about k turns it toward the camera
             K = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
             self.tilt = np.eye(3) + np.sin(tilt) * K + (1 - np.cos(tilt)) * K @ K
+            d_max = self.REACH_FRAC * self.params.max_range * self.s
+            if (cp[2] - top) / np.sin(np.radians(below)) > d_max:
+                hit = cp + d_max * axis
+                self.raise_z = float(hit[2] - top)
+                xy = hit[:2].copy()
+                xy[0] = max(xy[0], self.ws.bench_x[0] + 0.08 * self.s)
+                return np.array([xy[0], xy[1], top])
         hdist = max((cp[2] - top) / np.tan(np.radians(view)), 0.1 * self.s)
         xy = cp[:2] + hdist * f[:2] / max(np.linalg.norm(f[:2]), 1e-6)
         xy[0] = max(xy[0], self.ws.bench_x[0] + 0.08 * self.s)
@@ -132,6 +145,7 @@ class Inspect(Task):
     def _part_position(self, rng) -> np.ndarray:
         pos = self.aim.copy()
         pos[:2] += rng.uniform(-self.params.spread, self.params.spread, 2) * self.s
+        pos[2] += self.raise_z
         if not np.array_equal(self.tilt, np.eye(3)):  # a tilted fixture holds the part's lowest edge above the bench
             w = 0.10 * self.s
             corners = np.array([[x, y, 0.0] for x in (-0.9 * w, 0.9 * w) for y in (-0.9 * w, 0.9 * w)])

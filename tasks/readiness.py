@@ -1,0 +1,45 @@
+"""Task-level readiness checks for ``hground robots check`` (the body-level ones are in
+:mod:`humanoid_ground.envs.readiness`): these build a task's scene on the robot.
+
+- ``inspection_setup``: the inspection scene derived from the camera (part placement, range, facing)
+  is feasible for this camera's height and field of view: the part lies within the inspection range,
+  and the scripted expert, aiming the camera with whatever neck joints the card maps, inspects every
+  point in one episode (seed 0). A warning, not a failure, otherwise: only the inspection tasks need it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from humanoid_ground.robots.validate import Check
+
+
+def inspection_check(robot_name: str, seed: int = 0) -> Check:
+    import humanoid_ground as hg
+
+    from . import expert
+
+    env = hg.make("inspect", robot=robot_name)
+    try:
+        u = env.unwrapped
+        t, p_ = u.task, u.task.params
+        obs, info = env.reset(seed=seed)
+        cp, _ = u.robot.camera_pose()
+        dist = float(np.linalg.norm(t.pts.mean(axis=0) - cp))
+        lo, hi = p_.min_range * t.s, p_.max_range * t.s
+        geometry = (f"camera {cp[2] - u.workspace.bench_top:.2f} m above the bench, part {dist:.2f} m away "
+                    f"(inspection range {lo:.2f}-{hi:.2f} m), field of view {u.robot.fov:.0f}°")
+        if not lo <= dist <= hi:
+            return Check("inspection_setup", "warn", f"the inspection part is out of range: {geometry}; the inspect and "
+                                                     "defect_sort tasks cannot work (check head_camera and fov)")
+        pol = expert(env)
+        done = False
+        while not done:
+            obs, _, term, trunc, info = env.step(pol(obs))
+            done = term or trunc
+        seen, n = int(t.seen.sum()), len(t.seen)
+        if seen < n:
+            return Check("inspection_setup", "warn", f"the scripted expert inspected {seen} of {n} points in one episode: "
+                                                     f"{geometry}; check the head joint mapping and head_camera")
+        return Check("inspection_setup", "pass", f"{geometry}; the scripted expert inspects all {n} points")
+    finally:
+        env.close()
