@@ -49,7 +49,9 @@ def _make_env(opts: dict):
     import humanoid_ground as hg
 
     cams = opts["cameras"]
-    kw = {"control": opts["control"], "obs": "rgb" if cams else "state", "image_size": int(opts["resolution"])}
+    from humanoid_ground.envs.settings import env_kwargs
+
+    kw = env_kwargs({"obs": "rgb" if cams else "state", "image_size": opts["resolution"]}, opts["control"])
     if opts.get("max_episode_steps"):
         kw["max_episode_steps"] = int(opts["max_episode_steps"])
     return hg.make(opts["task"], robot=opts["robot"], **kw)

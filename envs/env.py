@@ -20,6 +20,7 @@ from .controllers import controller_class
 from .grasp import GraspManager
 from .layout import ACTION_DIM, STATE_DIM
 from .robot import MAX_SPEED, Robot
+from .settings import EnvSettings
 from .sim import Sim, SimConfig
 from .workspace import Workspace
 
@@ -53,13 +54,17 @@ class HumanoidEnv(gym.Env):
     :param sim: physics settings (see :class:`SimConfig`).
     :param image_size: camera image side in pixels.
     :param terminate_on_success: end the episode when the task succeeds.
+
+    The defaults are :class:`.settings.EnvSettings`'s (the one source shared with the training harness,
+    eval, bench and collect).
     """
 
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
 
     def __init__(self, task_factory: Callable[["HumanoidEnv"], Any], robot: str = "unitree_h1", control: str = "ee_delta",
-                 base: str = "fixed", obs: str = "state", render_mode: str | None = None, sim: dict | None = None,
-                 image_size: int = 96, terminate_on_success: bool = False, task_name: str = "task"):
+                 base: str = EnvSettings.base, obs: str = EnvSettings.obs, render_mode: str | None = None,
+                 sim: dict | None = None, image_size: int = EnvSettings.image_size,
+                 terminate_on_success: bool = EnvSettings.terminate_on_success, task_name: str = "task"):
         controller_class(control)  # an unknown mode is one line naming the valid ones
         _check_choice("base", base, BASES)
         _check_choice("obs mode", obs, OBS_MODES)

@@ -14,13 +14,12 @@ from humanoid_ground.robots.validate import Check
 
 
 def inspection_check(robot_name: str, seed: int = 0) -> Check:
-    import humanoid_ground as hg
-
     from . import expert
+    from .registry import make_task_env, task_config
 
-    env = hg.make("inspect", robot=robot_name)
+    env = make_task_env("inspect", robot=robot_name)
     try:
-        u = env.unwrapped
+        u = env
         t, p_ = u.task, u.task.params
         obs, info = env.reset(seed=seed)
         cp, _ = u.robot.camera_pose()
@@ -32,10 +31,10 @@ def inspection_check(robot_name: str, seed: int = 0) -> Check:
             return Check("inspection_setup", "warn", f"the inspection part is out of range: {geometry}; the inspect and "
                                                      "defect_sort tasks cannot work (check head_camera and fov)")
         pol = expert(env)
-        done = False
-        while not done:
-            obs, _, term, trunc, info = env.step(pol(obs))
-            done = term or trunc
+        for _ in range(int(task_config("inspect")["max_episode_steps"])):
+            obs, _, term, _, info = env.step(pol(obs))
+            if term:
+                break
         seen, n = int(t.seen.sum()), len(t.seen)
         if seen < n:
             return Check("inspection_setup", "warn", f"the scripted expert inspected {seen} of {n} points in one episode: "

@@ -188,25 +188,6 @@ def preflight(args: list[str], extra: list[str]) -> None:
             validate_config(c)
 
 
-def registered_robot_searchpath() -> str | None:
-    """Registered (non-built-in) robots become ``robot=<name>`` options: a generated config group
-    under the user registry, added to Hydra's search path."""
-    from humanoid_ground.robots import all_cards
-    from humanoid_ground.robots.paths import registry_dir
-
-    user = [c.name for c in all_cards() if not c.builtin]
-    if not user:
-        return None
-    root = Path(registry_dir()) / "hydra"
-    (root / "robot").mkdir(parents=True, exist_ok=True)
-    for name in user:
-        f = root / "robot" / f"{name}.yaml"
-        text = f"# generated for the registered robot '{name}'\nname: {name}\n"
-        if not f.is_file() or f.read_text() != text:
-            f.write_text(text)
-    return f"file://{root}"
-
-
 @hydra.main(version_base="1.3", config_path="pkg://humanoid_ground.configs", config_name="train")
 def _train_app(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
@@ -260,17 +241,28 @@ def _discard_failed_run(run_dir: Path, cfg) -> None:
     shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def register_task_configs() -> None:
-    """Every registered task is a ``task=<name>`` option: its config (class defaults with the optional
-    ``configs/task/<name>.yaml`` over them) is stored in Hydra's ConfigStore (a YAML file of that name,
-    when present, is what Hydra reads; :func:`~.train.validate_config` completes it with the defaults)."""
+def register_configs() -> None:
+    """Hydra's config groups that are not files, stored in its ConfigStore:
+
+    - ``robot=<name>`` for every robot usable by name (built-in and registered): ``{name: <name>}``;
+    - ``task=<name>`` for every registered task: its config (class defaults with the optional
+      ``configs/task/<name>.yaml`` over them; a YAML file of that name, when present, is what Hydra
+      reads, and :func:`~.train.validate_config` completes it with the defaults);
+    - ``env=default``: :class:`~humanoid_ground.envs.settings.EnvSettings`' defaults and the training
+      keys (:data:`~.wrappers.TRAINING_ENV_KEYS`), the one source of the env defaults."""
     from hydra.core.config_store import ConfigStore
 
+    from humanoid_ground.robots import robot_names
     from humanoid_ground.tasks.registry import task_config, task_names
 
+    from .wrappers import env_group_config
+
     cs = ConfigStore.instance()
+    for name in robot_names():
+        cs.store(group="robot", name=name, node={"name": name})
     for name in task_names():
         cs.store(group="task", name=name, node=task_config(name))
+    cs.store(group="env", name="default", node=env_group_config())
 
 
 def task_param_overrides(args: list[str]) -> list[str]:
@@ -280,7 +272,7 @@ def task_param_overrides(args: list[str]) -> list[str]:
 
 
 # at import, so the processes of a ``-m`` sweep (the joblib launcher) know the tasks too
-register_task_configs()
+register_configs()
 # an optional configs/task/<name>.yaml is merged over the stored defaults (Hydra's schema matching) — the
 # intended behaviour here, so Hydra's deprecation notice about it is not shown
 import warnings  # noqa: E402
@@ -294,10 +286,8 @@ def run(args: list[str]) -> int:
     args = task_param_overrides(args)
     args = dataset_defaults(args)
     args = normalize_robot_overrides(args)
+    register_configs()  # robots registered since import
     extra = []
-    sp = registered_robot_searchpath()
-    if sp:
-        extra.append(f"hydra.searchpath=[{sp}]")
     preflight(args, extra)
     for a in args:
         if a.startswith("resume="):

@@ -33,7 +33,9 @@ def run_cell(cell: dict, policy: str, suite: dict) -> dict:
 
     from .policies import make_policy
 
-    kw = {"control": suite["control"]}
+    from humanoid_ground.envs.settings import env_kwargs
+
+    kw = env_kwargs(suite.get("env"), suite["control"])
     if suite.get("max_episode_steps"):
         kw["max_episode_steps"] = int(suite["max_episode_steps"])
     t0 = time.time()

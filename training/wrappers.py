@@ -8,6 +8,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from humanoid_ground.envs.settings import env_kwargs
+
+
 
 def default_obs_keys(control: str) -> list[str]:
     """A canonical control mode (``ee_delta``): canonical + task + embodiment (the same shape on every
@@ -56,11 +59,22 @@ class FlattenObs(gym.ObservationWrapper):
         return flatten_obs(obs, self.keys)
 
 
-def env_kwargs(env_cfg: dict, control: str) -> dict:
-    """Keyword arguments of ``humanoid_ground.make`` from an ``env`` config group."""
-    return {"control": control, "base": env_cfg.get("base", "fixed"), "obs": env_cfg.get("obs", "state"),
-            "image_size": int(env_cfg.get("image_size", 96)), "sim": dict(env_cfg.get("sim") or {}),
-            "terminate_on_success": bool(env_cfg.get("terminate_on_success", False))}
+#: the training harness's own keys of the ``env`` config group (beside :class:`~humanoid_ground.envs.settings.EnvSettings`)
+TRAINING_ENV_KEYS = {
+    "obs_keys": None,       # keys of the Dict observation fed to the policy; None: canonical+task+embodiment for
+                            # ee_delta (same shape on every robot), proprio+canonical+task for joint_pos
+    "raw_obs_keys": None,   # keys the normaliser leaves as they are; None: [embodiment] (constant per robot:
+                            # over a few bodies its spread is ~0, so an unseen body would read as ±10 std)
+    "normalize": True,      # VecNormalize on observations (saved inside each checkpoint)
+    "norm_reward": False,
+}
+
+
+def env_group_config() -> dict:
+    """The ``env`` config group's defaults: the env settings and the training keys."""
+    from humanoid_ground.envs.settings import env_config
+
+    return {**env_config(), **TRAINING_ENV_KEYS}
 
 
 class MultiRobotEnv(gym.Env):
