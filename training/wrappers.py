@@ -11,7 +11,6 @@ from gymnasium import spaces
 from humanoid_ground.envs.settings import env_kwargs
 
 
-
 def default_obs_keys(control: str) -> list[str]:
     """A canonical control mode (``ee_delta``): canonical + task + embodiment (the same shape on every
     robot, so one policy serves many bodies and knows which body it is in); a native one (``joint_pos``,
