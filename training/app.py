@@ -1,6 +1,7 @@
 """The Hydra entry point behind ``hground train`` (configs from the installed package)."""
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
 import os
@@ -13,7 +14,6 @@ from omegaconf import DictConfig, OmegaConf
 from humanoid_ground.errors import HGroundError, unknown_name
 
 GROUPS = ("robot", "task", "algo")
-_RESULT: dict = {}
 
 
 def _robot_tag(robot, robots) -> str:
@@ -188,27 +188,49 @@ def preflight(args: list[str], extra: list[str]) -> None:
             validate_config(c)
 
 
-@hydra.main(version_base="1.3", config_path="pkg://humanoid_ground.configs", config_name="train")
-def _train_app(cfg: DictConfig) -> None:
+def _train_job(cfg: DictConfig, result: dict) -> None:
+    """One Hydra job: train, and leave the outcome in ``result`` (the caller's dict)."""
     from hydra.core.hydra_config import HydraConfig
 
     from .train import train
 
     hc = HydraConfig.get()
     run_dir = Path(hc.runtime.output_dir)
+    result.clear()
     try:
-        out = train(OmegaConf.to_container(cfg, resolve=True), run_dir, list(hc.overrides.task))
+        result.update(train(OmegaConf.to_container(cfg, resolve=True), run_dir, list(hc.overrides.task)))
     except HGroundError as err:  # one line, not Hydra's report with a traceback
         print(f"hground: error: {err}", file=sys.stderr, flush=True)
         _discard_failed_run(run_dir, cfg)
-        _RESULT.clear()
-        _RESULT["error"] = err.exit_code
+        result["error"] = err.exit_code
         return
-    _RESULT.clear()
-    _RESULT.update(out)
-    if out.get("interrupted"):
-        return
-    print(final_line(out), flush=True)
+    if not result.get("interrupted"):
+        print(final_line(result), flush=True)
+
+
+@contextlib.contextmanager
+def _hydra_argv(args: list[str]):
+    """``hydra.main`` reads its overrides from ``sys.argv`` only (its public API has no argument list
+    for a run with a run folder, sweeps and launchers); set it for the call and restore it after."""
+    saved = sys.argv
+    sys.argv = ["hground train", *args]
+    try:
+        yield
+    finally:
+        sys.argv = saved
+
+
+def _hydra_train(args: list[str]) -> dict:
+    """Run ``hground train ARGS`` through Hydra; the outcome of the (last) job in this process."""
+    result: dict = {}
+
+    @hydra.main(version_base="1.3", config_path="pkg://humanoid_ground.configs", config_name="train")
+    def app(cfg: DictConfig) -> None:
+        _train_job(cfg, result)
+
+    with _hydra_argv(args):
+        app()
+    return result
 
 
 def final_line(out: dict) -> str:
@@ -297,12 +319,7 @@ def run(args: list[str]) -> int:
             # the resumed run writes into its own folder; Hydra's record of this invocation goes beside it
             extra += [f"hydra.run.dir={run_dir}", "hydra.output_subdir=.hydra_resume"]
     os.environ.setdefault("HYDRA_FULL_ERROR", "0")
-    argv = sys.argv
-    sys.argv = ["hground train", *args, *extra]
-    try:
-        _train_app()
-    finally:
-        sys.argv = argv
-    if _RESULT.get("error"):
-        return int(_RESULT["error"])
-    return 130 if _RESULT.get("interrupted") else 0
+    result = _hydra_train([*args, *extra])
+    if result.get("error"):
+        return int(result["error"])
+    return 130 if result.get("interrupted") else 0

@@ -18,7 +18,7 @@ from .callbacks import (CheckpointCallback, _vecnorm, EvalCallback, InterruptCal
                         TransitionRecorder)
 from .checkpoint import git_revision, latest_checkpoint, load_checkpoint, save_checkpoint
 from .normalize import RAW_OBS_KEYS, BodyAwareVecNormalize, raw_mask
-from .wrappers import default_obs_keys, make_env, obs_sizes
+from .wrappers import default_obs_keys, env_group_config, make_env, obs_sizes
 
 log = logging.getLogger("humanoid_ground.training")
 
@@ -81,6 +81,9 @@ def validate_config(cfg: dict) -> None:
     given = dict(cfg["task"].get("params") or {})
     cfg["task"]["params"] = {k: v for k, v in vars(task_class(task).Params.from_dict({**full["params"], **given}, task)).items()}
     cfg["task"].setdefault("max_episode_steps", full["max_episode_steps"])
+    # the env group completed with its defaults (a config written before a key existed gets the key's
+    # default), so the code below reads every env key directly
+    cfg["env"] = {**env_group_config(), **(cfg.get("env") or {})}
     algo_class(cfg["algo"]["name"])
     if cfg["control"] not in controller_names():
         raise unknown_name("control", str(cfg["control"]), controller_names())
@@ -260,8 +263,8 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
     torch.set_num_threads(1)
     seed = int(cfg["seed"])
     set_random_seed(seed)
-    obs_keys = list(cfg["env"].get("obs_keys") or default_obs_keys(cfg["control"]))
-    raw = cfg["env"].get("raw_obs_keys")
+    obs_keys = list(cfg["env"]["obs_keys"] or default_obs_keys(cfg["control"]))
+    raw = cfg["env"]["raw_obs_keys"]
     raw_keys = [k for k in (RAW_OBS_KEYS if raw is None else raw) if k in obs_keys]
     meta = {"config": cfg, "seed": seed, "obs_keys": obs_keys, "raw_obs_keys": raw_keys, "git_revision": git_revision(),
             "robot": robots[0], "robots": robots, "task": cfg["task"]["name"]}
@@ -281,14 +284,14 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
     try:
         prebuild_variants(cfg)
         venv = _vec_env(cfg, obs_keys, error_file)
-        if cfg["env"].get("normalize", True):
+        if cfg["env"]["normalize"]:
             if ck is not None and ck.vecnorm is not None:
                 ck.vecnorm.set_venv(venv)
                 ck.vecnorm.training = True
                 venv = ck.vecnorm
             else:
                 venv = BodyAwareVecNormalize(venv, raw_mask(obs_keys, obs_sizes(robots[0], obs_keys, venv.observation_space.shape[0]), raw_keys),
-                                             norm_obs=True, norm_reward=bool(cfg["env"].get("norm_reward", False)),
+                                             norm_obs=True, norm_reward=bool(cfg["env"]["norm_reward"]),
                                              gamma=float(cfg["algo"]["params"].get("gamma", 0.99)))
         logger = configure(str(run_dir / "tb"), ["tensorboard", "csv"])
         if ck is not None:
