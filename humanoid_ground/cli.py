@@ -215,6 +215,29 @@ def cmd_robots_unregister(args) -> int:
     return 0
 
 
+# where each key=value command keeps its keys and defaults (imported only for --help)
+KV_DEFAULTS = {"eval": "humanoid_ground.training.evaluate", "collect": "humanoid_ground.data.collect",
+               "bench": "humanoid_ground.training.bench"}
+
+
+class _KeysHelp(argparse.Action):
+    """``--help`` of a key=value command: usage, what it does, and every key with its default."""
+
+    def __init__(self, option_strings, dest, defaults: str, **kw):
+        self.defaults_module = defaults
+        super().__init__(option_strings, dest, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import importlib
+
+        defaults = importlib.import_module(self.defaults_module).DEFAULTS
+        parser.print_help()
+        print("\nkeys (default):")
+        for k, v in defaults.items():
+            print(f"  {k}={'' if v is None else v}")
+        parser.exit()
+
+
 # --- training ------------------------------------------------------------------------------------
 
 def cmd_train(args) -> int:
@@ -475,7 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
                        add_help=False)
     p.add_argument("overrides", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_train)
-    kv_commands = (  # key=value commands (Hydra-style options, parsed by humanoid_ground.kv)
+    kv_commands = (  # key=value commands (Hydra-style options, parsed by humanoid_ground.kv; DEFAULTS: their keys)
         ("eval", cmd_eval, "evaluate a checkpoint: checkpoint=PATH episodes=50 [robot=...] [task=...] [video=N] [out=DIR]"),
         ("collect", cmd_collect, "record episodes into a LeRobot v3 dataset: robot=... task=... policy=expert|random|CKPT episodes=N "
                                  "out=DIR [cameras=head,wrist resolution=224 workers=N resume=true]"),
@@ -483,7 +506,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "[robots=[..] workers=N backend=local|ray resume=true] | bench report DIR | bench calibrate suite=NAME"),
     )
     for name, func, text in kv_commands:
-        p = sub.add_parser(name, help=text)
+        p = sub.add_parser(name, help=text, description=text, add_help=False)
+        p.add_argument("-h", "--help", action=_KeysHelp, nargs=0, defaults=KV_DEFAULTS[name],
+                       help="show this help (every key with its default) and exit")
         p.add_argument("options", nargs="*", metavar="key=value")
         p.set_defaults(func=func)
     p = sub.add_parser("export", help="export a dataset: DIR --format lerobot|minari --out OUT")

@@ -99,3 +99,13 @@ def test_show_yaml_is_a_card_to_start_from(tmp_path):
     card.write_text(r.stdout.replace("name: unitree_h1", "name: my_h1"))
     r = run_cli("robots", "check", str(card), "--quick")
     assert r.returncode == 0, r.stdout + r.stderr
+
+@pytest.mark.parametrize("cmd, module", [("eval", "humanoid_ground.training.evaluate"), ("collect", "humanoid_ground.data.collect"),
+                                         ("bench", "humanoid_ground.training.bench")])
+def test_key_value_help_lists_every_key(tmp_path, cmd, module):
+    import importlib
+
+    r = run_cli(cmd, "--help", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    keys = [ln.strip().partition("=")[0] for ln in r.stdout.split("keys (default):")[1].splitlines() if ln.strip()]
+    assert keys == list(importlib.import_module(module).DEFAULTS)
