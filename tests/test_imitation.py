@@ -142,3 +142,17 @@ def test_checkpoint_of_another_schema_is_refused_by_eval(tmp_path, dataset):
     r = run_cli("eval", f"checkpoint={run}", "episodes=1", "task=pick_place")
     lines = r.stderr.strip().splitlines()
     assert r.returncode == 2 and len(lines) == 1 and "key 'task'" in lines[0], r.stderr
+
+
+def test_success_tail_trims_each_episode_after_its_first_success(dataset):
+    from humanoid_ground.common.lerobot_read import read_columns
+    from humanoid_ground.training.imitation import load_demos
+
+    cols = read_columns(dataset, ["next.success"])
+    ep, ok = cols["episode_index"].reshape(-1), cols["next.success"].reshape(-1).astype(bool)
+    first = {int(e): int(np.argmax(ok[ep == e])) for e in np.unique(ep) if ok[ep == e].any()}
+    assert first, "the reach experts succeed within 60 steps"
+    d = load_demos(dataset, success_tail=3)
+    lengths = np.diff(np.r_[np.unique(d.ep_start), len(d.obs)])
+    want = [min(int((ep == e).sum()), first[e] + 1 + 3) if e in first else int((ep == e).sum()) for e in np.unique(ep)]
+    assert lengths.tolist() == want and len(d.obs) < len(load_demos(dataset).obs)

@@ -92,11 +92,14 @@ def _embodiment(robot_meta: dict, task: str) -> np.ndarray:
 
 
 def load_demos(path: str | Path, robots: list[str] | None = None, task: str | None = None,
-               episodes_per_robot: dict[str, int] | None = None) -> Demos:
+               episodes_per_robot: dict[str, int] | None = None, success_tail: int | None = None) -> Demos:
     """Read a dataset's frames (no images) with the project's LeRobot reader.
 
     :param robots: keep only these robots' episodes (each must be in the dataset).
     :param episodes_per_robot: keep only the first N episodes of these robots.
+    :param success_tail: keep at most this many frames after an episode's first success (None: all).
+        A fixed-length episode that succeeds early is mostly the expert holding still afterwards
+        (pick_place: success at frame 50-110 of 400), which would otherwise dominate the loss.
     """
     from humanoid_ground.common.lerobot_read import read_columns
     from humanoid_ground.common.stats import from_json
@@ -113,8 +116,12 @@ def load_demos(path: str | Path, robots: list[str] | None = None, task: str | No
     keep = robots or d["robots"]
     h = info["hground"]
     emb = {r["name"]: _embodiment(r, task) for r in h["robots"] if r["name"] in keep}
-    cols = read_columns(root, ["observation.state", "observation.task_state", "action", "robot_index"], info)
+    wanted = ["observation.state", "observation.task_state", "action", "robot_index"]
+    if success_tail is not None and "next.success" in info.get("features", {}):
+        wanted.append("next.success")
+    cols = read_columns(root, wanted, info)
     ep_col, robot_col = cols["episode_index"].reshape(-1), cols["robot_index"].reshape(-1)
+    success = cols["next.success"].reshape(-1).astype(bool) if "next.success" in cols else None
     names = [r["name"] for r in h["robots"]]
     cuts = np.flatnonzero(np.diff(ep_col)) + 1
     obs, act, start, end, rob = [], [], [], [], []
@@ -126,6 +133,8 @@ def load_demos(path: str | Path, robots: list[str] | None = None, task: str | No
         if episodes_per_robot and name in episodes_per_robot and taken.get(name, 0) >= episodes_per_robot[name]:
             continue
         taken[name] = taken.get(name, 0) + 1
+        if success is not None and success[lo:hi].any():
+            hi = min(hi, lo + int(np.argmax(success[lo:hi])) + 1 + int(success_tail))
         T = int(hi - lo)
         o = np.concatenate([cols["observation.state"][lo:hi], cols["observation.task_state"][lo:hi], np.tile(emb[name], (T, 1))], axis=1)
         obs.append(o.astype(np.float32))
@@ -423,7 +432,9 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     torch.set_num_threads(int(p.get("threads", 1)))
     torch.manual_seed(seed)
     robots = listed_robots(cfg)
-    demos = load_demos(cfg["dataset"], robots, cfg["task"]["name"], cfg.get("dataset_episodes") or None)
+    tail = p.get("success_tail")
+    demos = load_demos(cfg["dataset"], robots, cfg["task"]["name"], cfg.get("dataset_episodes") or None,
+                       None if tail is None else int(tail))
     norm = Normalizer(demos.stats)
     data = chunk_dataset(demos, norm, int(p["n_obs_steps"]), int(p["horizon"]))
     obs_dim = demos.obs.shape[1]
