@@ -104,6 +104,27 @@ class Sim:
             c = self._vels[body] = (a[:3], a[3:])
         return c
 
+    def ray_test_batch(self, starts, ends) -> list[tuple]:
+        """PyBullet's ``rayTestBatch``: per ray (hit body or -1, link, hit fraction, hit position, normal)."""
+        return p.rayTestBatch([list(map(float, s)) for s in starts], [list(map(float, e)) for e in ends], physicsClientId=self.cid)
+
+    def ray_test(self, start, end) -> tuple:
+        """One ray: (hit body or -1, link, hit fraction, hit position, normal)."""
+        return p.rayTest(list(map(float, start)), list(map(float, end)), physicsClientId=self.cid)[0]
+
+    def closest_points(self, a: int, b: int, distance: float, link_a: int | None = None) -> list:
+        """Points of ``a`` and ``b`` closer than ``distance`` (m): PyBullet's ``getClosestPoints``."""
+        kw = {} if link_a is None else {"linkIndexA": link_a}
+        return p.getClosestPoints(a, b, distance, physicsClientId=self.cid, **kw) or []
+
+    def aabb(self, body: int, link: int = -1) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = p.getAABB(body, link, physicsClientId=self.cid)
+        return np.asarray(lo), np.asarray(hi)
+
+    def set_color(self, body: int, rgba) -> None:
+        """Recolour a body's base visual (e.g. an inspection mark once seen)."""
+        p.changeVisualShape(body, -1, rgbaColor=list(rgba), physicsClientId=self.cid)
+
     def set_pose(self, body: int, pos, orn=(0, 0, 0, 1)) -> None:
         p.resetBasePositionAndOrientation(body, list(pos), list(orn), physicsClientId=self.cid)
         p.resetBaseVelocity(body, [0, 0, 0], [0, 0, 0], physicsClientId=self.cid)

@@ -106,9 +106,7 @@ class Task:
 
     def touches_robot(self, bodies) -> bool:
         """Whether any of these bodies overlaps (or nearly touches) the robot: used to re-draw a reset."""
-        from humanoid_ground.robots._pybullet import p
-
-        return any(p.getClosestPoints(self.robot.id, b, 0.003, physicsClientId=self.sim.cid) for b in bodies)
+        return any(self.sim.closest_points(self.robot.id, b, 0.003) for b in bodies)
 
     def arm_side(self, rng: np.random.Generator, choice: str) -> str:
         sides = sorted(self.robot.arms)

@@ -59,6 +59,15 @@ def cylinder(cid: int, radius: float, height: float, pos, rgba, mass: float) -> 
     return b
 
 
+def marker(cid: int, rgba, pos=(0, 0, -5), radius: float = 0.01, length: float | None = None) -> int:
+    """A visual-only body (no collision, no mass): a sphere, or a flat disc of ``length`` thickness."""
+    if length is None:
+        vis = p.createVisualShape(p.GEOM_SPHERE, radius=radius, rgbaColor=list(rgba), physicsClientId=cid)
+    else:
+        vis = p.createVisualShape(p.GEOM_CYLINDER, radius=radius, length=length, rgbaColor=list(rgba), physicsClientId=cid)
+    return p.createMultiBody(0, -1, vis, list(pos), physicsClientId=cid)
+
+
 def contact_force(cid: int, a: int, b: int) -> float:
     """Total normal force between two bodies (N)."""
     return float(sum(c[9] for c in p.getContactPoints(a, b, physicsClientId=cid) or []))

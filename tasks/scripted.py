@@ -114,9 +114,7 @@ def out_of_sight(env, side: str, target: Callable[[], np.ndarray]) -> Goal:
     """A goal that keeps one hand where it is in the world, except that it moves the arm off the
     camera's line of sight to ``target()`` while any of its links blocks it (a ray test): the hand
     steps away from the line in the direction of the blocking link (a forearm as often as a hand)."""
-    from humanoid_ground.robots._pybullet import p
-
-    r, cid = env.robot, env.sim.cid
+    r, sim = env.robot, env.sim
     s = max(env.workspace.scale, 0.6)
     links = set(r.arm_links(side))
     place: list[np.ndarray] = []  # where the hand stays: where it was, or where it last stepped aside to
@@ -130,10 +128,10 @@ def out_of_sight(env, side: str, target: Callable[[], np.ndarray]) -> Goal:
         n = float(np.linalg.norm(d))
         if n < 1e-6:
             return place[0]
-        hit = p.rayTest((cp + 0.05 * d / n).tolist(), t.tolist(), physicsClientId=cid)[0]
+        hit = sim.ray_test(cp + 0.05 * d / n, t)
         if hit[0] == r.id and hit[1] in links:
-            lo, hi = p.getAABB(r.id, hit[1], physicsClientId=cid)
-            c = (np.asarray(lo) + np.asarray(hi)) / 2
+            lo, hi = sim.aabb(r.id, hit[1])
+            c = (lo + hi) / 2
             u = float(np.clip(np.dot(c - cp, d) / (n * n), 0.0, 1.0))
             off = c - (cp + u * d)
             k = float(np.linalg.norm(off))

@@ -134,3 +134,12 @@ def test_every_source_package_is_packaged():
             if name not in listed:
                 missing.append(name)
     assert not missing, f"add to [tool.setuptools] packages in pyproject.toml: {sorted(missing)}"
+
+
+def test_tasks_reach_pybullet_only_through_the_scene_interface():
+    """Tasks use ``Sim`` (cached poses, ray tests, colours) and the part builders of ``tasks/parts.py``;
+    raw PyBullet in a task module would bypass the per-step pose cache."""
+    raw = sorted(str(f.relative_to(ROOT)) for name, f, is_pkg in modules()
+                 if name.startswith("humanoid_ground.tasks.") and name != "humanoid_ground.tasks.parts"
+                 and "humanoid_ground.robots._pybullet" in imports(name, f, is_pkg))
+    assert raw == [], f"raw PyBullet in {raw}: add what the task needs to envs/sim.py or tasks/parts.py"

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from humanoid_ground.envs.kernels import pose_target_features
-from humanoid_ground.robots._pybullet import p
-
+from .. import parts
 from ..base import Task, TaskParams
 from ..registry import register_task
 from ..scripted import Goal, Servo, Step
@@ -44,9 +43,7 @@ class Reach(Task):
 
     def __init__(self, env, params: ReachParams):
         super().__init__(env, params)
-        col = -1
-        vis = p.createVisualShape(p.GEOM_SPHERE, radius=0.015, rgbaColor=[0.1, 0.8, 0.2, 0.7], physicsClientId=self.sim.cid)
-        self.marker = p.createMultiBody(0, col, vis, [0, 0, -5], physicsClientId=self.sim.cid)
+        self.marker = parts.marker(self.sim.cid, (0.1, 0.8, 0.2, 0.7), radius=0.015)
         self.side = "right"
         self.target_p = np.zeros(3)
         self.target_R = np.eye(3)

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from humanoid_ground.robots._pybullet import p
-
 from .. import parts
 from ..base import Task, TaskParams
 from ..registry import register_task
@@ -52,9 +50,7 @@ class DefectSort(Task):
         cid = self.sim.cid
         self.bench_id = self.bench()
         self.parts = [parts.cylinder(cid, self.rp, self.hp, [0, 0, -5 - k], (0.75, 0.75, 0.7, 1), mass=0.12) for k in range(n)]
-        self.patches = [p.createMultiBody(0, -1, p.createVisualShape(p.GEOM_CYLINDER, radius=self.rp * 0.6, length=0.002,
-                                                                     rgbaColor=[0.9, 0.1, 0.1, 1], physicsClientId=cid),
-                                          [0, 0, -8], physicsClientId=cid) for _ in range(n)]
+        self.patches = [parts.marker(cid, (0.9, 0.1, 0.1, 1), [0, 0, -8], radius=self.rp * 0.6, length=0.002) for _ in range(n)]
         self.bins: dict[tuple[str, str], int] = {(side, kind): parts.make_static(cid, parts.ring_shapes(self.rb, 0.012, self.depth), [0, 0, -7 - i], rgba)
                      for i, (side, (kind, rgba)) in enumerate((s, kr) for s in ("left", "right")
                                                                for kr in (("pass", (0.2, 0.7, 0.3, 1)), ("reject", (0.8, 0.2, 0.2, 1))))}
@@ -113,10 +109,9 @@ class DefectSort(Task):
         for k, body in enumerate(self.parts):
             if self.defect[k]:
                 pos, orn = self.sim.pose(body)
-                p.resetBasePositionAndOrientation(self.patches[k], (pos + np.array([0, 0, self.hp / 2 + 0.0015])).tolist(),
-                                                  orn.tolist(), physicsClientId=self.sim.cid)
+                self.sim.set_pose(self.patches[k], (pos + np.array([0, 0, self.hp / 2 + 0.0015])).tolist(), orn.tolist())
             else:
-                p.resetBasePositionAndOrientation(self.patches[k], [0, 0, -8], [0, 0, 0, 1], physicsClientId=self.sim.cid)
+                self.sim.set_pose(self.patches[k], [0, 0, -8])
 
     def _tops(self) -> np.ndarray:
         return np.array([self.sim.pose(b)[0] + np.array([0, 0, self.hp / 2]) for b in self.parts])
@@ -126,7 +121,7 @@ class DefectSort(Task):
         tops = self._tops()
         normals = np.tile([0.0, 0.0, 1.0], (len(tops), 1))
         self.inspected |= view_check(cp, cR, tops, normals, self.robot.fov, self.params.cone_deg, (0.05, self.params.max_range),
-                                     60.0, self.sim.cid, self.parts)
+                                     60.0, self.sim, self.parts)
 
     def _placement(self):
         """Per part: the bin it is in (None if none)."""

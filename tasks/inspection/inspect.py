@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from humanoid_ground.robots._pybullet import p
-
+from .. import parts
 from ..base import Task, TaskParams
 from ..registry import register_task
 from ..scripted import Servo, Step, head_servo
@@ -31,8 +30,12 @@ class InspectParams(TaskParams):
     reward: dict = field(default_factory=lambda: {"new_points": 1.0, "success": 1.0, "time": -0.01})
 
 
+#: inspection point marks: red until the camera has inspected them, then green
+UNSEEN, SEEN = (0.9, 0.1, 0.1, 1), (0.1, 0.8, 0.2, 1)
+
+
 def view_check(cam_pos: np.ndarray, cam_R: np.ndarray, pts: np.ndarray, normals: np.ndarray, fov_deg: float,
-               cone_deg: float, rng: tuple[float, float], max_facing_deg: float, cid: int, body) -> np.ndarray:
+               cone_deg: float, rng: tuple[float, float], max_facing_deg: float, sim, body) -> np.ndarray:
     """Which points the camera inspects now (boolean array). ``body`` is the body the points lie on
     (one id, or one per point): a ray that first hits it right at the point is not occluded."""
     bodies = np.broadcast_to(np.asarray(body), (len(pts),))
@@ -47,8 +50,7 @@ def view_check(cam_pos: np.ndarray, cam_R: np.ndarray, pts: np.ndarray, normals:
     if ok.any():
         idx = np.flatnonzero(ok)
         # rays start 5 cm out along the line of sight: the camera sits inside its own head/torso housing
-        hits = p.rayTestBatch([(cam_pos + 0.05 * dirs[i]).tolist() for i in idx], [(pts[i] + normals[i] * 0.002).tolist() for i in idx],
-                              physicsClientId=cid)
+        hits = sim.ray_test_batch([(cam_pos + 0.05 * dirs[i]).tolist() for i in idx], [(pts[i] + normals[i] * 0.002).tolist() for i in idx])
         for i, h in zip(idx, hits):
             # unoccluded: the ray reaches (almost) the point, or first hits the part right at the point
             if h[0] != -1 and not (h[0] == bodies[i] and np.linalg.norm(np.asarray(h[3]) - pts[i]) < 0.01):
@@ -83,15 +85,8 @@ class Inspect(Task):
             half.append([w / 2, w / 2, 0.004])
             pos.append((c - n * 0.004).tolist())
             orn.append(_quat_from_normal(n))
-        col = p.createCollisionShapeArray([p.GEOM_BOX] * len(half), halfExtents=half, collisionFramePositions=pos,
-                                          collisionFrameOrientations=orn, physicsClientId=cid)
-        vis = p.createVisualShapeArray([p.GEOM_BOX] * len(half), halfExtents=half, visualFramePositions=pos,
-                                       visualFrameOrientations=orn, rgbaColors=[[0.55, 0.6, 0.65, 1]] * len(half),
-                                       physicsClientId=cid)
-        self.part = p.createMultiBody(0, col, vis, [0, 0, -5], physicsClientId=cid)
-        self.marks = [p.createMultiBody(0, -1, p.createVisualShape(p.GEOM_SPHERE, radius=0.006 * s, rgbaColor=[0.9, 0.1, 0.1, 1],
-                                                                    physicsClientId=cid), [0, 0, -5], physicsClientId=cid)
-                      for _ in range(params.n_points)]
+        self.part = parts.make_static(cid, (half, pos, orn), [0, 0, -5], (0.55, 0.6, 0.65, 1))
+        self.marks = [parts.marker(cid, UNSEEN, radius=0.006 * s) for _ in range(params.n_points)]
         self.pts = np.zeros((params.n_points, 3))
         self.normals = np.zeros((params.n_points, 3))
         self.seen = np.zeros(params.n_points, dtype=bool)
@@ -187,7 +182,7 @@ class Inspect(Task):
                 self.pts[k] = base + c + off[0] * t1 + off[1] * t2
                 self.normals[k] = n
             self.sim.set_pose(self.marks[k], self.pts[k])
-            p.changeVisualShape(self.marks[k], -1, rgbaColor=[0.9, 0.1, 0.1, 1], physicsClientId=self.sim.cid)
+            self.sim.set_color(self.marks[k], UNSEEN)
         self.seen[:] = False
         self._look_away(rng)
 
@@ -195,10 +190,10 @@ class Inspect(Task):
         cp, cR = self.robot.camera_pose()
         now = view_check(cp, cR, self.pts, self.normals, self.robot.fov, self.params.cone_deg,
                          (self.params.min_range * self.s, self.params.max_range * self.s), self.params.max_facing_deg,
-                         self.sim.cid, self.part)
+                         self.sim, self.part)
         new = now & ~self.seen
         for k in np.flatnonzero(new):
-            p.changeVisualShape(self.marks[k], -1, rgbaColor=[0.1, 0.8, 0.2, 1], physicsClientId=self.sim.cid)
+            self.sim.set_color(self.marks[k], SEEN)
         self.seen |= now
         return new
 
