@@ -23,7 +23,7 @@ from pathlib import Path
 from protocol import dispatch, parser, run_logged
 
 ROBOTS = ["unitree_h1", "fourier_gr1t2", "apptronik_apollo", "booster_t1", "openloong_qinglong"]
-TARGETS = ["booster_t1", "apptronik_apollo", "unitree_h1"]
+TARGETS = ["booster_t1", "apptronik_apollo", "unitree_h1", "fourier_gr1t2"]
 KS = [5, 10, 20]
 
 
