@@ -106,11 +106,11 @@ class Sim:
 
     def ray_test_batch(self, starts, ends) -> list[tuple]:
         """PyBullet's ``rayTestBatch``: per ray (hit body or -1, link, hit fraction, hit position, normal)."""
-        return p.rayTestBatch([list(map(float, s)) for s in starts], [list(map(float, e)) for e in ends], physicsClientId=self.cid)
+        return p.rayTestBatch(starts, ends, physicsClientId=self.cid)
 
     def ray_test(self, start, end) -> tuple:
         """One ray: (hit body or -1, link, hit fraction, hit position, normal)."""
-        return p.rayTest(list(map(float, start)), list(map(float, end)), physicsClientId=self.cid)[0]
+        return p.rayTest(list(start), list(end), physicsClientId=self.cid)[0]
 
     def closest_points(self, a: int, b: int, distance: float, link_a: int | None = None) -> list:
         """Points of ``a`` and ``b`` closer than ``distance`` (m): PyBullet's ``getClosestPoints``."""
