@@ -255,8 +255,13 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
             return np.array([lo[0], lo[1], lo[2] + w * (hi[2] - lo[2])])
         return [Step(g(f, 1.0), tol=0.003, settle=0, max_steps=240, name="place")]
 
+    rise_goal = once("rise", rise)
+
+    def risen() -> bool:  # the height is what the rise is for: a 4-joint arm cannot also hold x, y and R
+        return bool(r.tcp_world(side)[0][2] >= rise_goal()[2] - 0.015)
+
     return [
-        Step(g(once("rise", rise), 0.0), tol=0.015, max_steps=40, name="rise"),
+        Step(g(rise_goal, 0.0), tol=0.015, max_steps=40, done=risen, name="rise"),
         Step(g(above_obj, 0.0), tol=0.02, max_steps=100, name="above"),
         Step(g(touch_obj, 1.0), tol=0.004, max_steps=80, done=held, name="grasp"),
         Step(g(once("lift", lambda: r.tcp_world(side)[0] + np.array([0, 0, carry])), 1.0), tol=0.015, max_steps=80, name="lift"),
