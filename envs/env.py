@@ -9,7 +9,6 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from humanoid_ground.errors import HGroundError
 from humanoid_ground.robots import get_card, load_asset
 from humanoid_ground.robots._pybullet import p
 
@@ -94,8 +93,6 @@ class HumanoidEnv(gym.Env):
         self.embodiment = embodiment_vector(self.robot, self.workspace)
         self.embodiment.flags.writeable = False
         self.task = self._task_factory(self)
-        if len(self.robot.arms) < self.task.arms_required:
-            raise HGroundError(f"robot '{self.card.name}' has {len(self.robot.arms)} arm(s); task '{self.task_name}' needs {self.task.arms_required}")
         self.grasp = GraspManager(self.robot, self.task.graspables)
         self.controller = controller_class(self.control)(self.robot)
         self.steps, self.last_action = 0, None

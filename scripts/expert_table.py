@@ -25,7 +25,7 @@ def main() -> None:
     for robot in robots:
         cells = []
         for task in tasks:
-            if len(get_card(robot).arms) < task_class(task).arms_required:
+            if task_class(task).unable(get_card(robot)) is not None:
                 cells.append("n/a")
                 continue
             try:

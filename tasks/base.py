@@ -177,6 +177,15 @@ class Task:
         raise KeyError(name)  # pragma: no cover - COMMON_TERMS and this list go together
 
     # interface -----------------------------------------------------------------------------------------
+    @classmethod
+    def unable(cls, card) -> str | None:
+        """Why a robot (its :class:`~humanoid_ground.robots.card.RobotCard`) cannot do this task, or None:
+        a capability check from the card alone. Suites skip such cells and report the reason; ``hground
+        train`` and env construction refuse them with it. The default: the number of arms."""
+        if len(card.arms) < cls.arms_required:
+            return f"needs {cls.arms_required} arm(s)"
+        return None
+
     def reset(self, rng: np.random.Generator) -> None:
         """Place the scene for a new episode; placements that would start inside the robot are re-drawn."""
         for _ in range(20):

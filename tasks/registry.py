@@ -159,4 +159,9 @@ def make_task_env(task: str, robot: str = "unitree_h1", task_params: dict | None
     merged = dict(task_config(task)["params"])
     merged.update(task_params or {})
     params = cls.Params.from_dict(merged, task)
-    return HumanoidEnv(lambda env: cls(env, params), robot=robot, task_name=task, **env_kwargs)
+    def build(env):
+        why = cls.unable(env.card)
+        if why is not None:
+            raise HGroundError(f"robot '{env.card.name}' cannot do task '{task}': {why}; pick another robot (hground robots list)")
+        return cls(env, params)
+    return HumanoidEnv(build, robot=robot, task_name=task, **env_kwargs)

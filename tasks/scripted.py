@@ -20,7 +20,7 @@ class Goal:
     """Where one arm's TCP should go (world frame); ``R=None`` keeps the orientation it had at the step start."""
 
     pos: np.ndarray | Callable[[], np.ndarray]  # a callable is re-evaluated every step (closed loop)
-    R: np.ndarray | None = None
+    R: np.ndarray | Callable[[], np.ndarray | None] | None = None  # a callable: re-evaluated every step too
     grip: float = 0.0
     #: False: no rotation command at all (the IK keeps the orientation it has). For hands that share a
     #: part: two hands servoing their own orientations fight each other through the part.
@@ -28,6 +28,9 @@ class Goal:
 
     def position(self) -> np.ndarray:
         return np.asarray(self.pos() if callable(self.pos) else self.pos, dtype=float)
+
+    def orientation(self) -> np.ndarray | None:
+        return self.R() if callable(self.R) else self.R
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Step:
     done: Callable[[], bool] | None = None  # custom completion test
     name: str = ""
     speed: float = 1.0  # fraction of the largest canonical step (slow, careful moves < 1)
+    skip: Callable[[], bool] | None = None  # tested when the step would start: True passes over it
 
 
 class Servo:
@@ -62,6 +66,8 @@ class Servo:
         env = self.env
         r = env.robot
         a = np.zeros(ACTION_DIM)
+        while self.k == 0 and not self.finished and self.steps[self.i].skip is not None and self.steps[self.i].skip():
+            self.i += 1
         holding = self.finished  # after the last step: keep servoing to its goals (hold the pose)
         step = self.steps[min(self.i, len(self.steps) - 1)]
         if self.k == 0 and not holding:
@@ -80,7 +86,9 @@ class Servo:
             worst = max(worst, float(np.linalg.norm(e)))
             a[action_field(ACT_POS, k)] = np.clip(self.gain * e / MAX_DPOS, -step.speed, step.speed)
             if g.turn:
-                R_goal = g.R if g.R is not None else self._held_R[side]
+                R_goal = g.orientation()
+                if R_goal is None:
+                    R_goal = self._held_R[side]
                 rv = tR.T @ mat_to_rotvec(R_goal @ R.T)
                 a[action_field(ACT_ROT, k)] = np.clip(0.7 * rv / MAX_DROT, -1, 1)
             a[action_field(ACT_GRIP, k)] = 1.0 if g.grip >= 0.5 else -1.0

@@ -29,7 +29,7 @@ def test_smoke_suite_reports_and_reproducibility(tmp_path):
     r = run_cli("bench", "suite=smoke", "policy=expert", f"out={tmp_path / 'a'}", "workers=2")
     assert r.returncode == 0, r.stderr
     a = _results(tmp_path / "a")
-    assert a["schema"] == "hground.bench.results/2" and a["suite"]["id"] == "smoke@v2" and a["suite"]["seeds"] == [0, 1, 2]
+    assert a["schema"] == "hground.bench.results/2" and a["suite"]["id"] == "smoke@v3" and a["suite"]["seeds"] == [0, 1, 2]
     assert all(c["status"] == "ok" and len(c["episodes"]) == 3 for c in a["cells"])
     cell = a["cells"][0]
     lo, hi = cell["summary"]["success_ci95"]

@@ -195,7 +195,7 @@ def test_bad_names_one_line():
 
 
 def test_legless_armless_robot_refused_for_arm_tasks():
-    with pytest.raises(HGroundError, match="has 0 arm"):
+    with pytest.raises(HGroundError, match="cannot do task .reach.: needs 1 arm"):
         hg.make("reach", robot="berkeley_humanoid")
 
 

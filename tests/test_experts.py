@@ -100,3 +100,42 @@ def test_expert_regressions(task, robot, seeds):
 def test_inspect_points_are_visible_from_the_robot():
     """Points are not drawn under the top face's edge, which hides them from a camera above."""
     assert expert_success("inspect", "fourier_gr1t2", [11]) == 1
+
+
+def test_screw_drive_thread_and_expert():
+    """The screw only moves down its thread when turned (pitch per turn), and the ratchet expert seats it."""
+    import numpy as np
+
+    env = hg.make("screw_drive", robot="fourier_gr1t2")
+    u = env.unwrapped
+    obs, info = env.reset(seed=0)
+    t = u.task
+    start = info["task_metrics"]["height_above_seat"]
+    assert start == pytest.approx(t.pitch * t.params.turns, abs=1e-3) and info["task_metrics"]["turns_done"] == 0.0
+    for _ in range(10):  # standing still: nothing turns, nothing sinks
+        obs, _, _, _, info = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+    assert info["task_metrics"]["height_above_seat"] == pytest.approx(start, abs=1e-3) and not info["is_success"]
+    pol = expert(env)
+    done, halfway = False, False
+    while not done:
+        obs, r, term, trunc, info = env.step(pol(obs))
+        m = info["task_metrics"]
+        if 0.4 < m["turns_done"] < 0.6:  # halfway down the thread: half the depth
+            halfway = halfway or abs(m["height_above_seat"] - t.pitch * m["turns_left"]) < 2e-3
+        done = term or trunc
+    assert info["is_success"] and halfway and info["task_metrics"]["turns_left"] == 0.0
+    assert info["task_metrics"]["height_above_seat"] < 0.003 and t.thread.seated
+    env.close()
+
+
+def test_screw_drive_needs_a_hold_that_turns():
+    """H1's 4-joint arms hold parts in a gimbal: screw_drive refuses it with the reason, suites skip it."""
+    from humanoid_ground.errors import HGroundError
+    from humanoid_ground.training.suites import load_suite
+
+    with pytest.raises(HGroundError, match="cannot do task 'screw_drive': its hold cannot turn a part"):
+        hg.make("screw_drive", robot="unitree_h1")
+    s = load_suite("assembly_v1")
+    why = {(e["robot"], e["task"]): e["why"] for e in s.excluded}
+    assert "cannot turn" in why[("unitree_h1", "screw_drive")]
+    assert any(c.robot == "fourier_gr1t2" and c.task == "screw_drive" for c in s.cells)

@@ -85,12 +85,12 @@ def load_suite(name: str, robots: list[str] | None = None) -> Suite:
     if m:
         skip = {(e["robot"], e["task"]) for e in excluded}
         for t in m["tasks"]:
-            need = task_class(t).arms_required
             for r in m["robots"]:
                 if (r, t) in skip:
                     continue
-                if len(get_card(r).arms) < need:
-                    excluded.append({"robot": r, "task": t, "why": f"needs {need} arm(s)"})
+                why = task_class(t).unable(get_card(r))
+                if why is not None:
+                    excluded.append({"robot": r, "task": t, "why": why})
                     continue
                 cells.append(Cell(r, t))
     valid_r, valid_t = robot_names(), task_names()
@@ -111,11 +111,11 @@ def load_suite(name: str, robots: list[str] | None = None) -> Suite:
             if r in listed:
                 continue
             added.append(r)
-            arms = len(get_card(r).arms)
+            card = get_card(r)
             for t in tasks:
-                need = task_class(t).arms_required
-                if arms < need:
-                    excluded.append({"robot": r, "task": t, "why": f"needs {need} arm(s)"})
+                why = task_class(t).unable(card)
+                if why is not None:
+                    excluded.append({"robot": r, "task": t, "why": why})
                 else:
                     cells.append(Cell(r, t))
         if not cells:

@@ -96,16 +96,15 @@ def validate_config(cfg: dict) -> None:
         dup = sorted({r for r in robots if robots.count(r) > 1})
         if dup:
             raise HGroundError(f"robots: {', '.join(dup)} listed more than once; name each robot once")
-    need = task_class(task).arms_required
     _int(cfg, "morph.variants", 0, "use 0 or more procedural variants")
     _int(cfg, "morph.seed", 0, "use a whole number ≥ 0")
     for r in listed_robots(cfg):
         if not is_robot_name(r) and not str(r).endswith((".yaml", ".yml")):
             raise unknown_name("robot", str(r), robot_names())
     for r in training_robots(cfg):
-        card = get_card(r)
-        if len(card.arms) < need:
-            raise HGroundError(f"robot '{r}' has {len(card.arms)} arm(s); task '{task}' needs {need}: drop it from the robot list")
+        why = task_class(task).unable(get_card(r))
+        if why is not None:
+            raise HGroundError(f"robot '{r}' cannot do task '{task}': {why}; drop it from the robot list")
     if len(training_robots(cfg)) > 1 and not controller_class(cfg["control"]).canonical:
         raise HGroundError(f"control={cfg['control']}: several robots train together only with control=ee_delta "
                            "(native joint spaces differ between robots)")
