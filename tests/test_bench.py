@@ -133,7 +133,8 @@ def test_registered_robot_added_to_a_suite(tmp_path):
     assert run_cli("robots", "register", str(card)).returncode in (0, 1)  # registered (a failed check warns, exit 1)
     s = load_suite("assembly_v1", ["acme_bot", "unitree_h1"])
     assert s.added_robots == ["acme_bot"]
-    assert {c.task for c in s.cells if c.robot == "acme_bot"} == {"reach", "pick_place", "peg_insert", "shaft_insert", "bimanual_mount"}
+    assert {c.task for c in s.cells if c.robot == "acme_bot"} == {"reach", "pick_place", "peg_insert", "shaft_insert", "screw_drive",
+                                                                         "bimanual_mount"}
     assert {c.robot for c in s.cells} == {"acme_bot", "unitree_h1"}
     out = tmp_path / "b"
     r = run_cli("bench", f"suite={_tiny_suite(tmp_path)}", "policy=expert", "robots=[unitree_h1,unitree_h1-m1]", f"out={out}")
