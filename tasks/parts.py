@@ -125,6 +125,10 @@ class Thread:
         """Turns left until seated (0 when seated)."""
         return max(self.turns - self.turned / (2 * np.pi), 0.0)
 
+    def progress(self) -> float:
+        """Fraction of the turns done (0 at the start, 1 when seated)."""
+        return 1.0 - self.remaining() / self.turns if self.turns > 0 else 1.0
+
     def center(self) -> np.ndarray:
         """Where the thread puts the screw's centre now."""
         return self.axis + np.array([0.0, 0.0, self.pitch * self.remaining()])

@@ -166,6 +166,22 @@ class Memo:
         return g
 
 
+def rise_step(robot, side: str, min_z: Callable[[], float], memo: Memo, R=None, tol: float = 0.015) -> Step:
+    """Straight up to at least ``min_z()`` (both fixed when the step starts), so the arm does not sweep
+    through a part on its way; done when the TCP has reached that height (the height is what the rise is
+    for: a 4-joint arm cannot also hold x, y and R, and would wait on the step's timeout)."""
+    def rise() -> np.ndarray:
+        tcp = robot.tcp_world(side)[0]
+        return np.array([tcp[0], tcp[1], max(tcp[2], min_z())])
+
+    goal = memo("rise", rise)
+
+    def risen() -> bool:
+        return bool(robot.tcp_world(side)[0][2] >= goal()[2] - tol)
+
+    return Step({side: Goal(goal, R, 0.0)}, tol=tol, max_steps=40, done=risen, name="rise")
+
+
 def hold_orientation(robot, side: str) -> np.ndarray | None:
     """The TCP orientation to keep while carrying: the current one for rigid holds; none for gimbal
     holds (the part keeps its own orientation, whatever the hand does)."""
@@ -247,10 +263,6 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
         return tcp_for(np.array([xy[0], xy[1], place_bottom_z + obj_half_height + 0.002]))
 
     g = lambda pos, grip: {side: Goal(pos, R_hold, grip)}  # noqa: E731
-    def rise() -> np.ndarray:  # straight up first, so the arm does not sweep through the part
-        tcp = r.tcp_world(side)[0]
-        return np.array([tcp[0], tcp[1], max(tcp[2], above_obj()[2])])
-
     def place_steps(over: Callable[[], np.ndarray], bottom: Callable[[], np.ndarray]) -> list[Step]:
         """Align and lower as one state-feedback step (a funnel): the height goal falls from the
         clearance height to the floor as the part's lateral error to the place shrinks from 6 to 2 mm.
@@ -263,13 +275,8 @@ def pick_and_place(env, side: str, obj: int, place_xy: Callable[[], np.ndarray],
             return np.array([lo[0], lo[1], lo[2] + w * (hi[2] - lo[2])])
         return [Step(g(f, 1.0), tol=0.003, settle=0, max_steps=240, name="place")]
 
-    rise_goal = once("rise", rise)
-
-    def risen() -> bool:  # the height is what the rise is for: a 4-joint arm cannot also hold x, y and R
-        return bool(r.tcp_world(side)[0][2] >= rise_goal()[2] - 0.015)
-
     return [
-        Step(g(rise_goal, 0.0), tol=0.015, max_steps=40, done=risen, name="rise"),
+        rise_step(r, side, lambda: above_obj()[2], once, R_hold),
         Step(g(above_obj, 0.0), tol=0.02, max_steps=100, name="above"),
         Step(g(touch_obj, 1.0), tol=0.004, max_steps=80, done=held, name="grasp"),
         Step(g(once("lift", lambda: r.tcp_world(side)[0] + np.array([0, 0, carry])), 1.0), tol=0.015, max_steps=80, name="lift"),

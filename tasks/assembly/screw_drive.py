@@ -25,7 +25,7 @@ from humanoid_ground.envs.rotations import quat_to_mat
 from .. import parts
 from ..base import Task, TaskParams
 from ..registry import register_task
-from ..scripted import Goal, Memo, Servo, Step
+from ..scripted import Goal, Memo, Servo, Step, rise_step
 
 
 @dataclass
@@ -99,8 +99,10 @@ class ScrewDrive(Task):
         self._mark()
 
     def update(self):
-        self.thread.update(driven=bool(self.held_bodies()) and self.screw in self.held_bodies())
-        self._mark()
+        driven = self.screw in self.held_bodies()
+        self.thread.update(driven=driven)
+        if driven:  # only a hand moves the screw: the slot marker follows it then
+            self._mark()
 
     def _mark(self):
         pos, orn = self.sim.pose(self.screw)
@@ -112,9 +114,8 @@ class ScrewDrive(Task):
 
     def observation(self):
         t = self.thread
-        done = 1.0 - t.remaining() / t.turns if t.turns > 0 else 1.0
         seat_top = self.seat + np.array([0.0, 0.0, self.hh / 2])
-        return self.part_observation(self.screw, seat_top, self.side, done, 1.0 if t.seated else 0.0)
+        return self.part_observation(self.screw, seat_top, self.side, t.progress(), 1.0 if t.seated else 0.0)
 
     def evaluate(self):
         t = self.thread
@@ -124,10 +125,9 @@ class ScrewDrive(Task):
         speed = float(np.linalg.norm(self.sim.velocity(self.screw)[1]))
         held = self.screw in self.held_bodies()
         ok = bool(t.seated and height <= 0.003 and not held and speed < 0.5)
-        done = 1.0 - t.remaining() / t.turns if t.turns > 0 else 1.0
         return self.score(ok, {"turns_done": t.turns - t.remaining(), "turns_left": t.remaining(), "height_above_seat": height,
                                "lateral_error": lateral},
-                          approach=self.approach_reward(self.side, self.screw), progress=done, success=1.0 if ok else 0.0)
+                          approach=self.approach_reward(self.side, self.screw), progress=t.progress(), success=1.0 if ok else 0.0)
 
     # the scripted expert -------------------------------------------------------------------------------
     def plan(self):
@@ -166,16 +166,6 @@ class ScrewDrive(Task):
         def on_head(dz: float):
             return lambda: self.head_top() + np.array([0.0, 0.0, dz])
 
-        def rise() -> np.ndarray:  # straight up first: the hand may start below the head's top
-            R_n()
-            tcp = r.tcp_world(side)[0]
-            return np.array([tcp[0], tcp[1], max(tcp[2], on_head(clear)()[2])])
-
-        rise_goal = memo("rise", rise)
-
-        def risen() -> bool:
-            return bool(r.tcp_world(side)[0][2] >= rise_goal()[2] - 0.01)
-
         def oriented(angle: float, tol_deg: float = 4.0) -> bool:
             R = r.tcp_world(side)[1]
             c = (np.trace(at(angle)().T @ R) - 1) / 2
@@ -208,7 +198,7 @@ class ScrewDrive(Task):
                     state["hi"] = y + np.radians(2)
             return self.held_by(side) is None
 
-        steps = [Step({side: Goal(rise_goal, R_n, 0.0)}, tol=0.01, max_steps=40, done=risen, name="rise")]
+        steps = [rise_step(r, side, lambda: on_head(clear)()[2], memo, R_n, tol=0.01)]  # the hand may start below the head
         for k in range(n):
             steps += [
                 # a wrist that cannot turn the whole way makes a shorter stroke (the step's max_steps)
