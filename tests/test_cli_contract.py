@@ -19,6 +19,8 @@ TRAIN_ROWS = [
     (["n_envs=0"], "n_envs"),
     (["algo.params.n_stepz=5"], "Did you mean 'algo.params.n_steps'"),
     (["-m", "seed=0,x"], "seed=x"),
+    (["robot=unitree_h1", "task=screw_drive"], "pick another robot"),
+    (["robots=[fourier_gr1t2,unitree_h1]", "task=screw_drive"], "drop it from the robot list"),
 ]
 
 def _one_line(r, needle: str) -> None:

@@ -104,7 +104,9 @@ def validate_config(cfg: dict) -> None:
     for r in training_robots(cfg):
         why = task_class(task).unable(get_card(r))
         if why is not None:
-            raise HGroundError(f"robot '{r}' cannot do task '{task}': {why}; drop it from the robot list")
+            fix = ("drop it from the robot list" if cfg.get("robots") is not None
+                   else "pick another robot (hground robots list) or another task")
+            raise HGroundError(f"robot '{r}' cannot do task '{task}': {why}; {fix}")
     if len(training_robots(cfg)) > 1 and not controller_class(cfg["control"]).canonical:
         raise HGroundError(f"control={cfg['control']}: several robots train together only with control=ee_delta "
                            "(native joint spaces differ between robots)")
