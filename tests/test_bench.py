@@ -149,3 +149,30 @@ def test_registered_robot_added_to_a_suite(tmp_path):
     bad = run_cli("bench", "suite=smoke", "policy=expert", "robots=fourier_gr1t1,unitree_h1", f"out={tmp_path / 'c'}")
     assert bad.returncode == 2 and "fourier_gr1t1" in bad.stderr and "fourier_gr1t2" in bad.stderr and bad.stderr.count("\n") == 1
     assert not (tmp_path / "c").exists()
+
+
+def test_calibrate_some_robots_merges_and_added_robots_go_to_the_users_file(tmp_path):
+    """bench calibrate robots=[...]: the suite's robots merge into the given file (the other cells kept);
+    an added robot's references go to the user's data folder and give its cells a normalised score."""
+    suite = _tiny_suite(tmp_path)
+    refs = tmp_path / "refs.json"
+    for robot in ("unitree_h1", "unitree_g1"):
+        r = run_cli("bench", "calibrate", f"suite={suite}", f"robots=[{robot}]", f"out={refs}")
+        assert r.returncode == 0, r.stderr
+    cells = json.loads(refs.read_text())["cells"]
+    assert list(cells) == ["unitree_h1/reach", "unitree_g1/reach", "unitree_h1/inspect"]  # the suite's order
+    assert all(set(v) == {"random", "expert"} for v in cells.values())
+    r = run_cli("bench", "calibrate", f"suite={suite}", "robots=[unitree_h1-m1]")
+    assert r.returncode == 0, r.stderr
+    mine = Path(os.environ["HGROUND_HOME"]) / "data" / "references" / "tiny_v1.json"
+    assert str(mine) in r.stdout and set(json.loads(mine.read_text())["cells"]) == {"unitree_h1-m1/reach", "unitree_h1-m1/inspect"}
+    out = tmp_path / "b"
+    assert run_cli("bench", f"suite={suite}", "policy=expert", "robots=[unitree_h1-m1]", f"out={out}").returncode == 0
+    from humanoid_ground.training.report import cell_table
+
+    res = _results(out)
+    assert set(res["references"]["cells"]) == {"unitree_h1-m1/reach", "unitree_h1-m1/inspect"}
+    assert all(row[5] != "—" for row in cell_table(res))  # normalised against the user's references
+    assert res["aggregates"]["groups"]["outside_reference"]["cells"] == 2  # still outside the suite's reference set
+    mixed = run_cli("bench", "calibrate", f"suite={suite}", "robots=[unitree_h1,unitree_h1-m1]")
+    assert mixed.returncode == 2 and "separate runs" in mixed.stderr and mixed.stderr.count("\n") == 1

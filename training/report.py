@@ -32,10 +32,6 @@ def _score_rows(results: dict) -> tuple[list[dict], bool]:
     for c in results["cells"]:
         key = f"{c['robot']}/{c['task']}"
         ok = c["status"] == "ok"
-        if c["robot"] in added:  # outside the reference set: success only, aggregated apart
-            rows.append({"key": key, "robot": c["robot"], "task": c["task"], "normalized": None, "added": True, "held_out": None,
-                         "success": np.array([100.0 * e["success"] for e in c["episodes"]]) if ok else np.zeros(len(seeds))})
-            continue
         succ = np.array([100.0 * e["success"] for e in c["episodes"]]) if ok else np.zeros(len(seeds))
         ref = refs.get(key, {})
         r0 = (ref.get("random") or {}).get("mean_return")
@@ -43,8 +39,11 @@ def _score_rows(results: dict) -> tuple[list[dict], bool]:
         norm = None
         if r0 is not None and r1 is not None and r1 - r0 > 1e-9:
             norm = np.array([100.0 * (e["return"] - r0) / (r1 - r0) for e in c["episodes"]]) if ok else np.zeros(len(seeds))
-        else:
-            all_norm = False
+        if c["robot"] in added:  # outside the reference set: aggregated apart (a normalised score if the user calibrated it)
+            rows.append({"key": key, "robot": c["robot"], "task": c["task"], "normalized": norm, "added": True, "held_out": None,
+                         "success": succ})
+            continue
+        all_norm = all_norm and norm is not None
         rows.append({"key": key, "robot": c["robot"], "task": c["task"], "success": succ, "normalized": norm, "added": False,
                      "held_out": None if trained_on is None else c["robot"] not in trained_on})
     return rows, all_norm and any(not r["added"] for r in rows)
@@ -226,7 +225,8 @@ def plots(results: dict) -> dict[str, str]:
         ax.invert_yaxis()
         ax.set_xlabel(f"IQM ({agg['metric']}), 95% stratified bootstrap CI")
         out["iqm"] = _png(fig)
-        pp = agg["performance_profile"]
+    pp = agg.get("performance_profile")  # none when every cell is outside the reference set
+    if pp:
         fig, ax = plt.subplots(figsize=(6, 3.5))
         ax.plot(pp["tau"], pp["fraction"], color="#dd8452")
         ax.fill_between(pp["tau"], pp["ci95"][0], pp["ci95"][1], alpha=0.2, color="#dd8452")

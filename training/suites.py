@@ -60,9 +60,28 @@ class Suite:
     def reference_file(self) -> Path:
         return suite_dir() / "references" / f"{self.name}_v{self.version}.json"
 
+    def user_reference_file(self) -> Path:
+        """References calibrated on this machine for robots the suite does not list (``hground bench
+        calibrate suite=S robots=[...]``): kept with the user's data, never in the package."""
+        from humanoid_ground.robots import paths
+
+        return paths.data_dir() / "references" / f"{self.name}_v{self.version}.json"
+
     def references(self) -> dict:
+        """The suite's references, plus the user's calibrations for the added robots' cells (those cells
+        stay outside the reference set: scored apart, never in the suite's aggregates)."""
         f = self.reference_file()
-        return json.loads(f.read_text()) if f.is_file() else {}
+        refs = json.loads(f.read_text()) if f.is_file() else {}
+        u = self.user_reference_file()
+        if self.added_robots and u.is_file():
+            try:
+                mine = json.loads(u.read_text()).get("cells", {})
+            except ValueError:
+                raise HGroundError(f"{u}: not valid JSON; delete it and run 'hground bench calibrate suite={self.name} "
+                                   f"robots=[...]' again") from None
+            added = {c.key for c in self.cells if c.robot in self.added_robots}
+            refs = dict(refs, cells={**refs.get("cells", {}), **{k: v for k, v in mine.items() if k in added}})
+        return refs
 
 
 def load_suite(name: str, robots: list[str] | None = None) -> Suite:
