@@ -176,3 +176,16 @@ def test_calibrate_some_robots_merges_and_added_robots_go_to_the_users_file(tmp_
     assert res["aggregates"]["groups"]["outside_reference"]["cells"] == 2  # still outside the suite's reference set
     mixed = run_cli("bench", "calibrate", f"suite={suite}", "robots=[unitree_h1,unitree_h1-m1]")
     assert mixed.returncode == 2 and "separate runs" in mixed.stderr and mixed.stderr.count("\n") == 1
+
+
+def test_suites_and_their_references_ship_in_the_wheel():
+    """A non-editable install carries every config file (suite references too, or suites score success only)."""
+    import glob
+    import tomllib
+
+    cfg = ROOT / "configs"
+    pats = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["humanoid_ground.configs"]
+    shipped = {Path(f) for pat in pats for f in glob.glob(pat, root_dir=cfg, recursive=True)}
+    files = {p.relative_to(cfg) for p in cfg.rglob("*") if p.is_file() and p.suffix != ".py" and "__pycache__" not in p.parts}
+    assert any(f.suffix == ".json" for f in files)
+    assert sorted(map(str, files - shipped)) == []
