@@ -26,3 +26,11 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> sub
     e.update(env or {})
     return subprocess.run([sys.executable, "-m", "humanoid_ground", *args], capture_output=True, text=True,
                           cwd=cwd, env=e, timeout=600)
+
+
+def robot_for(task: str) -> str:
+    """unitree_h1, or a robot that can do the task when H1 cannot (Task.unable: e.g. screw_drive needs a hold that turns)."""
+    from humanoid_ground.robots import get_card
+    from humanoid_ground.tasks.registry import task_class
+
+    return next(r for r in ("unitree_h1", "fourier_gr1t2") if task_class(task).unable(get_card(r)) is None)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import humanoid_ground as hg
+from conftest import robot_for
 from humanoid_ground.errors import HGroundError, UnknownNameError
 from humanoid_ground.robots._pybullet import p
 
@@ -31,7 +32,7 @@ from humanoid_ground.tasks.registry import task_names  # noqa: E402  (tests disc
 def test_gymnasium_check_env_all_tasks(task):
     from gymnasium.utils.env_checker import check_env
 
-    env = hg.make(task, robot=_robot_for(task))
+    env = hg.make(task, robot=robot_for(task))
     check_env(env.unwrapped, skip_render_check=True)
     env.close()
 
@@ -369,11 +370,3 @@ def test_rotation_helpers_at_the_edges():
     q = np.array([0.3, -0.2, 0.5, -0.78])
     q /= np.linalg.norm(q)
     assert np.allclose(mat_to_quat(quat_to_mat(q)), -q)  # w ≥ 0
-
-
-def _robot_for(task: str) -> str:
-    """unitree_h1, or a robot that can do the task when H1 cannot (Task.unable: e.g. screw_drive needs a hold that turns)."""
-    from humanoid_ground.robots import get_card
-    from humanoid_ground.tasks.registry import task_class
-
-    return next(r for r in ("unitree_h1", "fourier_gr1t2") if task_class(task).unable(get_card(r)) is None)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import humanoid_ground as hg
+from conftest import robot_for
 from humanoid_ground.errors import HGroundError
 from humanoid_ground.tasks.base import Task, TaskParams
 from humanoid_ground.tasks.registry import register_task, task_config, task_names, task_override_file
@@ -104,7 +105,7 @@ def test_the_reward_can_see_the_action():
 
 @pytest.mark.parametrize("task", [t for t in task_names() if not t.startswith("test_")])
 def test_evaluate_has_no_side_effects(task):
-    env = hg.make(task, robot=_robot_for(task))
+    env = hg.make(task, robot=robot_for(task))
     u = env.unwrapped
     obs, _ = env.reset(seed=0)
     pol = hg.tasks.expert(env)
@@ -140,11 +141,3 @@ def test_registering_a_name_twice_is_refused():
         @register_task("pick_place", max_episode_steps=10)
         class Other(Task):
             pass
-
-
-def _robot_for(task: str) -> str:
-    """unitree_h1, or a robot that can do the task when H1 cannot (Task.unable: e.g. screw_drive needs a hold that turns)."""
-    from humanoid_ground.robots import get_card
-    from humanoid_ground.tasks.registry import task_class
-
-    return next(r for r in ("unitree_h1", "fourier_gr1t2") if task_class(task).unable(get_card(r)) is None)

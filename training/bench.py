@@ -19,7 +19,7 @@ from humanoid_ground.common.policy_spec import check_policy_spec
 from humanoid_ground.errors import HGroundError
 
 from .rollout import run_episodes, summarize
-from .suites import Suite, load_suite
+from .suites import Suite, load_suite, read_references
 
 SCHEMA = "hground.bench.results/2"  # /2: policy.trained_on is the list of training robots
 TIMING_KEYS = ("started", "finished", "duration_s", "seconds")
@@ -265,12 +265,8 @@ def calibrate(suite_name: str, workers: int = 1, out: str | None = None, progres
         raise HGroundError(f"bench calibrate: {', '.join(suite.added_robots)} are not in suite {suite.id} and the other "
                            "robots are; calibrate the suite's robots and added robots in separate runs")
     path = Path(out) if out else (suite.user_reference_file() if suite.added_robots else suite.reference_file())
-    old: dict = {}
-    if robots and path.is_file():
-        try:
-            old = json.loads(path.read_text())
-        except ValueError:
-            raise HGroundError(f"{path}: not valid JSON; delete it or pass out=PATH") from None
+    old = read_references(path, "calibrate") if robots else {}
+    if old:
         if old.get("suite") != suite.id:
             raise HGroundError(f"{path} holds references of {old.get('suite')}, not {suite.id}; pass out=PATH")
     sd = dict(suite_dict(suite), seed=suite.seed)

@@ -70,18 +70,23 @@ class Suite:
     def references(self) -> dict:
         """The suite's references, plus the user's calibrations for the added robots' cells (those cells
         stay outside the reference set: scored apart, never in the suite's aggregates)."""
-        f = self.reference_file()
-        refs = json.loads(f.read_text()) if f.is_file() else {}
-        u = self.user_reference_file()
-        if self.added_robots and u.is_file():
-            try:
-                mine = json.loads(u.read_text()).get("cells", {})
-            except ValueError:
-                raise HGroundError(f"{u}: not valid JSON; delete it and run 'hground bench calibrate suite={self.name} "
-                                   f"robots=[...]' again") from None
+        refs = read_references(self.reference_file(), f"run 'hground bench calibrate suite={self.name}'")
+        if self.added_robots:
+            mine = read_references(self.user_reference_file(), f"run 'hground bench calibrate suite={self.name} robots=[...]'")
+            mine = mine.get("cells", {})
             added = {c.key for c in self.cells if c.robot in self.added_robots}
             refs = dict(refs, cells={**refs.get("cells", {}), **{k: v for k, v in mine.items() if k in added}})
         return refs
+
+
+def read_references(path: Path, fix: str) -> dict:
+    """A reference file's content ({} when there is none); a corrupt one is a one-line error naming it and ``fix``."""
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except ValueError:
+        raise HGroundError(f"{path}: not valid JSON; delete it and {fix} again") from None
 
 
 def load_suite(name: str, robots: list[str] | None = None) -> Suite:
