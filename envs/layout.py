@@ -45,3 +45,22 @@ def action_field(part: slice | int, k: int) -> slice | int:
 
 def state_field(part: slice | int, k: int) -> slice | int:
     return arm_slice(ARM_STATE, part, k)
+
+
+#: what a field of an observation is. ``position``: a point in the canonical torso frame, whose value
+#: depends on where the scene stands relative to this body (a body-relative input leaves these out);
+#: ``vector``: a difference of two points (the same for any body making the same motion);
+#: ``orientation`` (quaternion or unit direction), ``scalar`` and ``flag`` (0/1).
+FIELD_KINDS = ("position", "vector", "orientation", "scalar", "flag")
+
+#: (name, size, kind) of the canonical state, in order
+STATE_FIELDS: tuple[tuple[str, int, str], ...] = tuple(
+    (f"{side}.{name}", n, kind) for side in SIDES
+    for name, n, kind in (("tcp_position", 3, "position"), ("tcp_quaternion", 4, "orientation"), ("grip", 1, "scalar"))
+) + (("camera.position", 3, "position"), ("camera.quaternion", 4, "orientation"))
+
+
+def field_mask(fields, keep_kinds) -> list[bool]:
+    """Per number of a layout of ``(name, size, kind)`` fields: whether its field's kind is in ``keep_kinds``."""
+    return [kind in keep_kinds for _, n, kind in fields for _ in range(n)]
+

@@ -176,9 +176,6 @@ def main() -> None:
     ap = parser(__doc__, "xe", "reach")
     ap.add_argument("--steps", type=int, default=500_000)
     ap.add_argument("--n-envs", type=int, default=2)
-    ap.add_argument("--train-arg", action="append", default=[], metavar="KEY=VALUE",
-                    help="an extra 'hground train' override for a new piece (repeatable; recorded in piece.json), "
-                         "e.g. max_envs_per_worker=26")
     args = ap.parse_args()
     out = args.out / args.task
 

@@ -13,6 +13,7 @@ Pieces, cached under ``--out`` (finished pieces are skipped; a piece runs with `
     python scripts/data_sharing.py --list
     python scripts/data_sharing.py --next            # repeat until every piece is done
     python scripts/data_sharing.py --report          # the README table
+    python scripts/data_sharing.py --out ds_rel --pools data_sharing --train-arg algo.params.inputs=relative --next
 """
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ TARGETS = ["booster_t1", "apptronik_apollo", "unitree_h1", "fourier_gr1t2"]
 KS = [5, 10, 20]
 
 
-def pieces() -> list[str]:
-    out = [f"collect:{r}" for r in ROBOTS] + ["merge"]
+def pieces(own_pools: bool = True) -> list[str]:
+    """Every piece; without ``own_pools`` (``--pools``) only the training pieces."""
+    out = [f"collect:{r}" for r in ROBOTS] + ["merge"] if own_pools else []
     for t in TARGETS:
         out += [f"{t}:{k}:{c}" for k in KS for c in ("a", "b")] + [f"{t}:c"]
     return out
@@ -43,7 +45,11 @@ def done(out: Path, piece: str) -> bool:
     return f.is_file() and json.loads(f.read_text()).get("done", False)
 
 
-def run_piece(piece: str, out: Path, task: str, pool: int, steps: int | None, seed: int) -> dict:
+def run_piece(piece: str, out: Path, task: str, pool: int, steps: int | None, seed: int, extra: list[str] = (),
+              pools: Path | None = None) -> dict:
+    """Run one piece. ``extra``: more ``hground train`` overrides for the training pieces; ``pools``: the
+    ``--out`` folder (task level) whose collect and merge pieces the training pieces use (default: ``out``)."""
+    pools = pools or out
     d = _dir(out, piece)
     d.mkdir(parents=True, exist_ok=True)
     log, meta = d / "log.txt", {"piece": piece, "task": task, "seed": seed, "wall_s": {}, "commands": []}
@@ -67,8 +73,8 @@ def run_piece(piece: str, out: Path, task: str, pool: int, steps: int | None, se
         meta["commands"].append(" ".join(cmd[2:]))
         meta["wall_s"]["merge"] = run_logged(cmd, log)
     else:
-        if not done(out, "merge"):
-            raise SystemExit("train pieces need the merge piece first")
+        if not done(pools, "merge"):
+            raise SystemExit(f"train pieces need the merge piece first (in {pools})")
         target = parts[0]
         others = [r for r in ROBOTS if r != target]
         if parts[-1] == "c":
@@ -78,12 +84,13 @@ def run_piece(piece: str, out: Path, task: str, pool: int, steps: int | None, se
             robots = [target] if parts[2] == "a" else [target] + others
         run = d / "run"
         if not (run / "summary.json").is_file():
-            cmd = hg + ["train", "algo=bc", f"dataset={_dir(out, 'merge') / 'data'}", f"task={task}", f"robots=[{','.join(robots)}]",
+            cmd = hg + ["train", "algo=bc", f"dataset={_dir(pools, 'merge') / 'data'}", f"task={task}", f"robots=[{','.join(robots)}]",
                         f"seed={seed}", f"hydra.run.dir={run}", "eval.episodes=0"]
             if k:
                 cmd.append(f"dataset_episodes={{{target}:{k}}}")
             if steps:
                 cmd.append(f"total_timesteps={steps}")
+            cmd += list(extra)
             if (run / "checkpoints").is_dir() and any((run / "checkpoints").glob("*.zip")):
                 cmd = hg + ["train", f"resume={run}"]
             meta["commands"].append(" ".join(cmd[2:]))
@@ -127,10 +134,13 @@ def main() -> None:
     ap = parser(__doc__, "data_sharing", "pick_place")
     ap.add_argument("--pool", type=int, default=50, help="expert episodes collected per robot")
     ap.add_argument("--steps", type=int, default=None, help="gradient steps (default: the bc config's)")
+    ap.add_argument("--pools", type=Path, default=None,
+                    help="another --out whose collected pools (collect and merge pieces) the training pieces use")
     args = ap.parse_args()
     out = args.out / args.task
-    dispatch(args, pieces(), lambda p: "done" if done(out, p) else "todo",
-             lambda p: run_piece(p, out, args.task, args.pool, args.steps, args.seed), lambda: report(out))
+    pools = args.pools / args.task if args.pools else None
+    dispatch(args, pieces(own_pools=pools is None), lambda p: "done" if done(out, p) else "todo",
+             lambda p: run_piece(p, out, args.task, args.pool, args.steps, args.seed, args.train_arg, pools), lambda: report(out))
 
 
 if __name__ == "__main__":

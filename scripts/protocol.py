@@ -27,6 +27,9 @@ def parser(doc: str, out: str, task: str) -> argparse.ArgumentParser:
     ap.add_argument("--out", type=Path, default=Path(out))
     ap.add_argument("--task", default=task)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--train-arg", action="append", default=[], metavar="KEY=VALUE",
+                    help="an extra 'hground train' override for a new piece (repeatable; recorded in piece.json), "
+                         "e.g. algo.params.inputs=relative")
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--piece", help="run (or finish) this piece")
     g.add_argument("--next", action="store_true", help="run the next unfinished piece")

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
     from humanoid_ground.envs.env import HumanoidEnv
 
 
+#: the fields of :meth:`Task.part_observation` before the task's extra numbers (name, size, kind; kinds in
+#: :data:`humanoid_ground.envs.layout.FIELD_KINDS`)
+PART_FIELDS: tuple[tuple[str, int, str], ...] = (
+    ("part.position", 3, "position"), ("part.orientation", 4, "orientation"), ("target.position", 3, "position"),
+    ("target-part", 3, "vector"), ("part-tcp", 3, "vector"), ("held", 1, "flag"))
+#: the last field of :meth:`Task.part_observation`: the arm in use (left +1, right −1)
+ARM_FIELD = ("arm", 1, "flag")
+
 #: reward terms every task offers besides its own (weight 0 by default: not part of the reward)
 COMMON_TERMS = {"action_l2": 0.0}  # squared norm of the canonical action just applied (ee_delta)
 
@@ -80,6 +88,14 @@ class Task:
     #: set by @register_task
     env_id = ""
     max_episode_steps = 200
+
+    @classmethod
+    def observation_fields(cls, params: TaskParams) -> tuple[tuple[str, int, str], ...]:
+        """``(name, size, kind)`` of every field of :meth:`observation`, in order (kinds:
+        :data:`humanoid_ground.envs.layout.FIELD_KINDS`; a test checks the sizes add up to the observation's
+        length). Learners use the kinds, e.g. a body-relative input leaves out ``position`` fields. Empty: not
+        declared (the whole observation counts as one field of unknown kind)."""
+        return ()
 
     def __init__(self, env: "HumanoidEnv", params: TaskParams):
         self.env, self.params = env, params

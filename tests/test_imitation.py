@@ -90,6 +90,29 @@ def test_train_eval_bench_collect_resume(tmp_path, dataset, algo):
     assert json.loads((run / "summary.json").read_text())["steps"] == 400
 
 
+def test_relative_inputs_leave_out_torso_frame_points(tmp_path, dataset):
+    """inputs=relative: the policy sees no position field of the canonical or task state (and no
+    embodiment with embodiment=false); the checkpoint records the mask and eval applies it."""
+    from humanoid_ground.envs.layout import STATE_FIELDS
+    from humanoid_ground.tasks.registry import task_class
+    from humanoid_ground.training.imitation import input_mask
+
+    cls = task_class("reach")
+    m = input_mask("relative", "reach", None, 15, 37)
+    names = [(name, kind) for name, n, kind in STATE_FIELDS + cls.observation_fields(cls.Params()) for _ in range(n)]
+    assert [k != "position" for _, k in names] == m[:38].tolist() and m[38:].all()
+    assert not input_mask("relative", "reach", None, 15, 37, embodiment=False)[38:].any()
+    assert input_mask("all", "reach", None, 15, 37).all()
+
+    run = _train(tmp_path, dataset, "algo=bc", "total_timesteps=100", "eval.episodes=0", "algo.params.inputs=relative",
+                 "algo.params.embodiment=false")
+    with zipfile.ZipFile(run / "final_model.zip") as z:
+        meta = json.loads(z.read("hground/meta.json"))
+    assert meta["obs_dim"] == int(input_mask("relative", "reach", None, 15, 37, embodiment=False).sum()) == 23 - 9 + 15 - 3
+    r = run_cli("eval", f"checkpoint={run}", "episodes=1", "robot=booster_t1", f"out={tmp_path / 'ev'}")
+    assert r.returncode == 0, r.stderr
+
+
 def test_noisy_expert_collection_keeps_expert_labels(tmp_path):
     """action_noise: the env runs perturbed actions, the dataset keeps the expert's (DART-style data)."""
     from humanoid_ground.data.lerobot import iter_episodes, read_info

@@ -171,6 +171,33 @@ def test_multi_robot_run_metrics_checkpoint_grouping_and_resume(tmp_path):
     assert summary["steps"] >= 1024 and summary["robots"] == robots
 
 
+def test_relative_inputs_leave_out_positions_in_training_and_eval(tmp_path):
+    """env.inputs=relative: the policy's input has no torso-frame point (a held-out body's scene may stand
+    anywhere); the checkpoint records it, and eval on another robot applies the same masks."""
+    import humanoid_ground as hg
+    from humanoid_ground.training.checkpoint import load_checkpoint
+    from humanoid_ground.training.wrappers import FlattenObs
+
+    runs = tmp_path / "runs"
+    r = run_cli("train", f"out_root={runs}", "robots=[unitree_h1,fourier_gr1t2]", "env.inputs=relative", *TINY, "n_envs=1",
+                "total_timesteps=128", "eval.freq=128", "eval.episodes=1", "checkpoint_freq=0")
+    assert r.returncode == 0, r.stdout + r.stderr
+    run = next(runs.glob("*_s0"))
+    ck = load_checkpoint(run / "final_model.zip")
+    assert ck.inputs == "relative" and ck.meta["observation_space"]["shape"] == [14 + 12 + 37]
+    base = hg.make("reach", robot="booster_t1")
+    full, _ = base.reset(seed=0)
+    env = FlattenObs(base, ck.obs_keys, ck.masks())
+    obs = env.observation(full)
+    # the kept numbers are the non-position ones, in order (TCP orientations, grips, camera orientation, ...)
+    assert np.array_equal(obs[:14], np.concatenate([full["canonical"][3:8], full["canonical"][11:16], full["canonical"][19:23]]))
+    env.close()
+    r = run_cli("eval", f"checkpoint={run}", "episodes=1", "robot=booster_t1", f"out={tmp_path / 'ev'}")
+    assert r.returncode == 0, r.stderr
+    r = run_cli("train", f"out_root={tmp_path / 'bad'}", "env.inputs=relativ", "total_timesteps=64")
+    assert r.returncode == 2 and "Did you mean 'relative'" in r.stderr and not (tmp_path / "bad").exists()
+
+
 def test_one_robot_list_is_the_plain_robot(tmp_path):
     runs = tmp_path / "runs"
     r = run_cli("train", f"out_root={runs}", "robots=[fourier_gr1t2]", *TINY, "n_envs=1", "total_timesteps=128",

@@ -119,6 +119,21 @@ def test_evaluate_has_no_side_effects(task):
     env.close()
 
 
+@pytest.mark.parametrize("task", [t for t in task_names() if not t.startswith("test_")])
+def test_observation_fields_describe_the_task_observation(task):
+    """Every built-in task names its observation's fields; their sizes add up to its length and the
+    ``position`` fields are the torso-frame points (they move with the torso, vectors do not)."""
+    from humanoid_ground.envs.layout import FIELD_KINDS
+
+    env = hg.make(task, robot=robot_for(task))
+    u = env.unwrapped
+    fields = type(u.task).observation_fields(u.task.params)
+    assert fields and all(kind in FIELD_KINDS for _, _, kind in fields)
+    assert sum(n for _, n, _ in fields) == env.observation_space["task"].shape[0]
+    assert len({name for name, _, _ in fields}) == len(fields)
+    env.close()
+
+
 def test_an_optional_yaml_overrides_the_defaults():
     from humanoid_ground.tasks import registry
 

@@ -79,6 +79,18 @@ class Checkpoint:
     def obs_keys(self) -> list[str]:
         return list(self.meta["obs_keys"])
 
+    @property
+    def inputs(self) -> str:
+        """``all`` or ``relative`` (:mod:`.inputs`); checkpoints from before the setting: all."""
+        return str(self.meta.get("inputs", "all"))
+
+    def masks(self) -> dict:
+        """Per observation key, the numbers the policy sees (:func:`.inputs.key_masks`)."""
+        from .inputs import key_masks
+
+        cfg = self.meta["config"]
+        return key_masks(self.obs_keys, self.inputs, cfg["task"]["name"], cfg["task"].get("params"))
+
     def load_model(self, env=None, device: str = "cpu"):
         from .algos import algo_class
 

@@ -160,6 +160,17 @@ def load_demos(path: str | Path, robots: list[str] | None = None, task: str | No
                  episodes=sum(taken.values()))
 
 
+def input_mask(inputs: str, task: str, task_params: dict | None, task_dim: int, emb_dim: int, embodiment: bool = True) -> np.ndarray:
+    """Which numbers of the flat observation (canonical state, task state, embodiment) the policy sees:
+    ``inputs`` as :mod:`.inputs` defines it (``all`` or ``relative``); ``embodiment=False`` also leaves
+    out the embodiment descriptor."""
+    from .inputs import key_masks
+
+    m = key_masks(["canonical", "task"], inputs, task, task_params, task_dim, setting="algo.params.inputs")
+    parts = [np.ones(n, bool) if m[k] is None else m[k] for k, n in (("canonical", 23), ("task", task_dim))]
+    return np.concatenate(parts + [np.full(emb_dim, bool(embodiment))])
+
+
 class Normalizer:
     """Mean/std for observations, min/max → [-1, 1] for actions (LeRobot's defaults for Diffusion Policy).
 
@@ -197,16 +208,18 @@ class Normalizer:
         return n
 
 
-def chunk_dataset(demos: Demos, norm: Normalizer, n_obs: int, horizon: int):
+def chunk_dataset(demos: Demos, norm: Normalizer, n_obs: int, horizon: int, mask: np.ndarray | None = None):
     """A torch ``Dataset`` of (observation window, action chunk, valid mask) for every frame. ``batch(idx)``
     (also ``dataset[list_of_indices]``) is one vectorised gather, so a whole batch costs one indexing op:
     use ``DataLoader(ds, sampler=BatchSampler(RandomSampler(ds), 256, False), batch_size=None)``, or the
-    plain per-sample ``DataLoader(ds, batch_size=256)``."""
+    plain per-sample ``DataLoader(ds, batch_size=256)``. ``mask``: the observation numbers kept
+    (:func:`input_mask`; None: all)."""
     import torch
 
     class ChunkDataset(torch.utils.data.Dataset):
         def __init__(self):
-            self.obs = torch.from_numpy(norm.obs(demos.obs).astype(np.float32))
+            o = norm.obs(demos.obs)
+            self.obs = torch.from_numpy((o if mask is None else o[:, mask]).astype(np.float32))
             self.act = torch.from_numpy(norm.act(demos.act).astype(np.float32))
             self.start = torch.from_numpy(demos.ep_start.astype(np.int64))
             self.end = torch.from_numpy(demos.ep_end.astype(np.int64))
@@ -351,12 +364,14 @@ class ImitationPolicy:
         self.kind, self.p = meta["config"]["algo"]["name"], meta["config"]["algo"]["params"]
         self.task_dim = int(meta["task_dim"])
         env_task = int(env.observation_space["task"].shape[0])
-        if env_task > self.task_dim or (meta.get("obs_dim") and 23 + self.task_dim + int(env.observation_space["embodiment"].shape[0]) != meta["obs_dim"]):
+        full_dim = int(meta.get("full_obs_dim", meta.get("obs_dim") or 0))
+        if env_task > self.task_dim or (full_dim and 23 + self.task_dim + int(env.observation_space["embodiment"].shape[0]) != full_dim):
             raise HGroundError(f"observation space differs in key 'task': checkpoint {ck.path.name} was trained on a task state of "
                                f"{self.task_dim} numbers (task {meta['config']['task']['name']}), {u.task_name} gives {env_task}")
         with zipfile.ZipFile(ck.path) as z:
             blob = torch.load(io.BytesIO(z.read("policy.pt")), map_location="cpu", weights_only=False)
         self.norm = Normalizer.from_state(blob["normalizer"])
+        self.mask = np.asarray(meta["input_mask"], dtype=np.int64) if "input_mask" in meta else None  # older checkpoints: all
         self.net = build_net(self.kind, int(meta["obs_dim"]), self.p)
         self.net.load_state_dict(blob["model"])
         self.net.eval()
@@ -376,6 +391,8 @@ class ImitationPolicy:
         t = np.zeros(self.task_dim, np.float32)
         t[: len(obs["task"])] = obs["task"]
         x = self.norm.obs(np.concatenate([obs["canonical"], t, obs["embodiment"]]).astype(np.float32))
+        if self.mask is not None:
+            x = x[self.mask]
         n = int(self.p["n_obs_steps"])
         self.hist = self.hist[1:] + [x] if self.hist else [x] * n
         ens = float(self.p.get("temporal_ensemble", 0.0) or 0.0)
@@ -436,8 +453,11 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     demos = load_demos(cfg["dataset"], robots, cfg["task"]["name"], cfg.get("dataset_episodes") or None,
                        None if tail is None else int(tail))
     norm = Normalizer(demos.stats)
-    data = chunk_dataset(demos, norm, int(p["n_obs_steps"]), int(p["horizon"]))
-    obs_dim = demos.obs.shape[1]
+    full_dim = demos.obs.shape[1]
+    mask = input_mask(str(p.get("inputs", "all")), demos.task, cfg["task"].get("params"), demos.task_dim,
+                      full_dim - 23 - demos.task_dim, bool(p.get("embodiment", True)))
+    data = chunk_dataset(demos, norm, int(p["n_obs_steps"]), int(p["horizon"]), mask)
+    obs_dim = int(mask.sum())
     net = build_net(kind, obs_dim, p)
     opt = torch.optim.AdamW(net.parameters(), lr=float(p["learning_rate"]), weight_decay=float(p.get("weight_decay", 1e-6)))
     total = int(cfg["total_timesteps"])
@@ -448,6 +468,7 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     step = 0
     meta = {"config": cfg, "seed": seed, "obs_keys": ["canonical", "task", "embodiment"], "git_revision": git_revision(),
             "robot": robots[0], "robots": robots, "task": demos.task, "task_dim": demos.task_dim, "obs_dim": obs_dim,
+            "full_obs_dim": full_dim, "input_mask": np.flatnonzero(mask).tolist(),
             "dataset": {"path": str(Path(cfg["dataset"]).expanduser().resolve()), "episodes": demos.episodes,
                         "frames": int(len(demos.obs))},
             "observation_space": {"type": "Dict", "shape": [obs_dim]}, "action_space": {"type": "Box", "shape": [16]}}

@@ -10,6 +10,8 @@ from gymnasium import spaces
 
 from humanoid_ground.envs.settings import env_kwargs
 
+from .inputs import flatten
+
 
 def default_obs_keys(control: str) -> list[str]:
     """A canonical control mode (``ee_delta``): canonical + task + embodiment (the same shape on every
@@ -20,12 +22,14 @@ def default_obs_keys(control: str) -> list[str]:
     return ["canonical", "task", "embodiment"] if controller_class(control).canonical else ["proprio", "canonical", "task"]
 
 
-def obs_sizes(robot: str, keys: Sequence[str], flat_dim: int) -> dict[str, int]:
+def obs_sizes(robot: str, keys: Sequence[str], flat_dim: int, masks: dict | None = None) -> dict[str, int]:
     """Length of each observation key on ``robot`` (as :class:`FlattenObs` concatenates them into
-    ``flat_dim`` numbers), without building an env: the task's length is what the others leave."""
+    ``flat_dim`` numbers, after its ``masks``), without building an env: the task's length is what the
+    others leave."""
     from humanoid_ground.envs.embodiment import DIM
 
-    sizes = {"canonical": 23, "embodiment": DIM}
+    cm = (masks or {}).get("canonical")
+    sizes = {"canonical": 23 if cm is None else int(cm.sum()), "embodiment": DIM}
     if "proprio" in keys:
         from humanoid_ground.robots import get_card, load_asset
 
@@ -38,28 +42,32 @@ def obs_sizes(robot: str, keys: Sequence[str], flat_dim: int) -> dict[str, int]:
     return {k: sizes[k] for k in keys}
 
 
-def flatten_obs(obs: dict, keys: Sequence[str]) -> np.ndarray:
-    return np.concatenate([np.asarray(obs[k], dtype=np.float32).ravel() for k in keys])
+def flatten_obs(obs: dict, keys: Sequence[str], masks: dict | None = None) -> np.ndarray:
+    """The chosen keys of a Dict observation as one float32 vector (``masks``: see :func:`.inputs.key_masks`)."""
+    return flatten(obs, keys, masks)
 
 
 class FlattenObs(gym.ObservationWrapper):
-    """Concatenates the chosen keys of the Dict observation into one float32 vector."""
+    """Concatenates the chosen keys of the Dict observation into one float32 vector, keeping of each key
+    the numbers its mask selects (``masks`` from :func:`.inputs.key_masks`; None: all)."""
 
-    def __init__(self, env: gym.Env, keys: Sequence[str]):
+    def __init__(self, env: gym.Env, keys: Sequence[str], masks: dict | None = None):
         super().__init__(env)
         missing = [k for k in keys if k not in env.observation_space.spaces]
         if missing:
             raise ValueError(f"observation has no key(s) {missing}; it has {list(env.observation_space.spaces)}")
-        self.keys = list(keys)
-        n = sum(int(np.prod(env.observation_space[k].shape)) for k in self.keys)
+        self.keys, self.masks = list(keys), dict(masks or {})
+        n = sum(int(np.prod(env.observation_space[k].shape)) if self.masks.get(k) is None else int(self.masks[k].sum())
+                for k in self.keys)
         self.observation_space = spaces.Box(-np.inf, np.inf, (n,), dtype=np.float32)
 
     def observation(self, obs):
-        return flatten_obs(obs, self.keys)
+        return flatten(obs, self.keys, self.masks)
 
 
 #: the training harness's own keys of the ``env`` config group (beside :class:`~humanoid_ground.envs.settings.EnvSettings`)
 TRAINING_ENV_KEYS = {
+    "inputs": "all",        # all | relative: of canonical and task, leave out the torso-frame points (training/inputs.py)
     "obs_keys": None,       # keys of the Dict observation fed to the policy; None: canonical+task+embodiment for
                             # ee_delta (same shape on every robot), proprio+canonical+task for joint_pos
     "raw_obs_keys": None,   # keys the normaliser leaves as they are; None: [embodiment] (constant per robot:
@@ -151,7 +159,7 @@ class MultiRobotEnv(gym.Env):
 
 
 def make_env(task: str, robot: str | Sequence[str], control: str, env_cfg: dict, obs_keys: Sequence[str] | None,
-             task_params: dict | None = None, max_episode_steps: int | None = None,
+             task_params: dict | None = None, masks: dict | None = None, max_episode_steps: int | None = None,
              render_mode: str | None = None, ignore_sigint: bool = False, rank: int = 0, max_envs: int = 8) -> gym.Env:
     """A flattened, monitored env for SB3; ``robot`` may be a list (a :class:`MultiRobotEnv`; a
     one-robot list is the plain env). ``ignore_sigint``: in vec-env worker processes, so Ctrl-C
@@ -167,7 +175,7 @@ def make_env(task: str, robot: str | Sequence[str], control: str, env_cfg: dict,
     keys = obs_keys or default_obs_keys(control)
 
     def one(name: str) -> gym.Env:
-        return FlattenObs(hg.make(task, robot=name, task_params=task_params or None, render_mode=render_mode, **kw), keys)
+        return FlattenObs(hg.make(task, robot=name, task_params=task_params or None, render_mode=render_mode, **kw), keys, masks)
 
     robots = [robot] if isinstance(robot, str) else list(robot)
     env = one(robots[0]) if len(robots) == 1 else MultiRobotEnv(one, robots, rank, max_envs)

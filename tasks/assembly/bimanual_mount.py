@@ -129,6 +129,11 @@ class BimanualMount(Task):
         holes = np.array([pos + R @ np.array([0.0, sgn * self.hole_y, 0.0]) for sgn in (1, -1)])
         return pos, orn, holes
 
+    @classmethod
+    def observation_fields(cls, params):
+        return (("panel.position", 3, "position"), ("panel.orientation", 4, "orientation"), ("posts.position", 6, "position"),
+                ("posts-holes", 6, "vector"), ("held", 2, "flag"))
+
     def observation(self):
         tp, tR = self.robot.torso_pose()
         pos, orn, holes = self._holes()

@@ -12,7 +12,7 @@ import numpy as np
 from humanoid_ground.envs.rotations import quat_to_mat
 
 from .. import parts
-from ..base import Task, TaskParams
+from ..base import ARM_FIELD, PART_FIELDS, Task, TaskParams
 from ..registry import register_task
 from ..scripted import Servo, pick_and_place
 
@@ -79,6 +79,10 @@ class PegInsert(Task):
         _, orn = self.sim.pose(self.peg)
         axis = quat_to_mat(orn)[:, 2]
         return -axis * self.L / 2 * np.sign(axis[2] or 1.0)
+
+    @classmethod
+    def observation_fields(cls, params):
+        return PART_FIELDS + (("depth_fraction", 1, "scalar"), ARM_FIELD,)
 
     def observation(self):
         _, _, _, depth = self._geometry()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import parts
-from ..base import Task, TaskParams
+from ..base import ARM_FIELD, PART_FIELDS, Task, TaskParams
 from ..registry import register_task
 from ..scripted import Servo, pick_and_place
 
@@ -64,6 +64,10 @@ class PickPlace(Task):
         self.sim.set_pose(self.part, [part_xy[0], part_xy[1], top + self.h_part / 2])
         self.fixture_xy = fix_xy
         self.fixture_pos = np.array([fix_xy[0], fix_xy[1], top])
+
+    @classmethod
+    def observation_fields(cls, params):
+        return PART_FIELDS + (ARM_FIELD,)
 
     def observation(self):
         return self.part_observation(self.part, self.fixture_pos, self.side)

@@ -85,6 +85,11 @@ class Reach(Task):
         _, dp, dr = self._features()
         return dp, math.degrees(dr)
 
+    @classmethod
+    def observation_fields(cls, params):
+        return (("arm", 2, "flag"), ("target.position", 3, "position"), ("target.orientation", 4, "orientation"),
+                ("target-tcp", 3, "vector"), ("rotation_error", 3, "vector"))
+
     def observation(self):
         return self._features()[0]
 

@@ -23,7 +23,7 @@ import numpy as np
 from humanoid_ground.envs.rotations import quat_to_mat
 
 from .. import parts
-from ..base import Task, TaskParams
+from ..base import ARM_FIELD, PART_FIELDS, Task, TaskParams
 from ..registry import register_task
 from ..scripted import Goal, Memo, Servo, Step, rise_step
 
@@ -111,6 +111,10 @@ class ScrewDrive(Task):
 
     def head_top(self) -> np.ndarray:
         return self.sim.pose(self.screw)[0] + np.array([0.0, 0.0, self.hh / 2])
+
+    @classmethod
+    def observation_fields(cls, params):
+        return PART_FIELDS + (("progress", 1, "scalar"), ("seated", 1, "flag"), ARM_FIELD,)
 
     def observation(self):
         t = self.thread

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import parts
-from ..base import Task, TaskParams
+from ..base import ARM_FIELD, PART_FIELDS, Task, TaskParams
 from ..registry import register_task
 from ..scripted import Servo, pick_and_place
 
@@ -76,6 +76,10 @@ class ShaftInsert(Task):
         top = self.ws.bench_top + self.H
         engaged = float(top - (pos[2] - self.T / 2))  # how far the gear's bottom is below the shaft top
         return pos, orn, lateral, engaged
+
+    @classmethod
+    def observation_fields(cls, params):
+        return PART_FIELDS + (("engagement_fraction", 1, "scalar"), ARM_FIELD,)
 
     def observation(self):
         _, _, _, engaged = self._geometry()

@@ -137,6 +137,14 @@ class DefectSort(Task):
             out.append(where)
         return out
 
+    @classmethod
+    def observation_fields(cls, params):
+        per_part = tuple(f for k in range(params.n_parts) for f in (
+            (f"part{k}.position", 3, "position"), (f"part{k}.inspected", 1, "flag"), (f"part{k}.defect", 1, "flag"),
+            (f"part{k}.held", 1, "flag")))
+        return per_part + tuple((f"bin.{side}.{kind}.position", 3, "position") for side in ("left", "right")
+                                for kind in ("pass", "reject"))
+
     def observation(self):
         tp, tR = self.robot.torso_pose()
         feats = []

@@ -197,6 +197,12 @@ class Inspect(Task):
         self.seen |= now
         return new
 
+    @classmethod
+    def observation_fields(cls, params):
+        per_point = tuple(f for k in range(params.n_points) for f in (
+            (f"point{k}.position", 3, "position"), (f"point{k}.normal", 3, "orientation"), (f"point{k}.seen", 1, "flag")))
+        return per_point + (("coverage", 1, "scalar"), ("done", 1, "flag"))
+
     def observation(self):
         tp, tR = self.robot.torso_pose()
         rel = (self.pts - tp) @ tR
