@@ -90,25 +90,42 @@ def test_train_eval_bench_collect_resume(tmp_path, dataset, algo):
     assert json.loads((run / "summary.json").read_text())["steps"] == 400
 
 
-def test_relative_inputs_leave_out_torso_frame_points(tmp_path, dataset):
-    """inputs=relative: the policy sees no position field of the canonical or task state (and no
-    embodiment with embodiment=false); the checkpoint records the mask and eval applies it."""
+@pytest.mark.parametrize("inputs", ["relative", "scaled"])
+def test_relative_inputs_leave_out_torso_frame_points(tmp_path, dataset, inputs):
+    """inputs=relative|scaled: the policy sees no position field of the canonical or task state (and no
+    embodiment with embodiment=false); scaled divides the vector fields by the body's scale; eval on
+    another robot rebuilds the same view from the checkpoint."""
+    import humanoid_ground as hg
+    from humanoid_ground.envs.embodiment import describe
     from humanoid_ground.envs.layout import STATE_FIELDS
     from humanoid_ground.tasks.registry import task_class
-    from humanoid_ground.training.imitation import input_mask
+    from humanoid_ground.training.imitation import imitation_view
+    from humanoid_ground.training.inputs import scale_index
 
     cls = task_class("reach")
-    m = input_mask("relative", "reach", None, 15, 37)
-    names = [(name, kind) for name, n, kind in STATE_FIELDS + cls.observation_fields(cls.Params()) for _ in range(n)]
-    assert [k != "position" for _, k in names] == m[:38].tolist() and m[38:].all()
-    assert not input_mask("relative", "reach", None, 15, 37, embodiment=False)[38:].any()
-    assert input_mask("all", "reach", None, 15, 37).all()
+    fields = STATE_FIELDS + cls.observation_fields(cls.Params())
+    view = imitation_view({"inputs": inputs}, "reach", None, 15)
+    kinds = [kind for _, n, kind in fields for _ in range(n)]
+    assert np.concatenate([view.keep["canonical"], view.keep["task"]]).tolist() == [k != "position" for k in kinds]
+    env = hg.make("reach", robot="robotis_op3")  # the smallest body: scale far from 1
+    obs, _ = env.reset(seed=0)
+    env.close()
+    x = np.concatenate([obs["canonical"], obs["task"], obs["embodiment"]])
+    v = view.apply(x, [23, 15, 37])
+    kept = [k for k in kinds if k != "position"]
+    vec = np.array([k == "vector" for k in kept])
+    raw = x[:38][[k != "position" for k in kinds]]
+    s = obs["embodiment"][scale_index()]
+    assert abs(s - describe(obs["embodiment"])["scale"][0]) < 1e-4 and s < 0.6
+    np.testing.assert_allclose(v[:len(kept)][vec], raw[vec] / (s if inputs == "scaled" else 1.0), rtol=1e-5)
+    assert np.array_equal(v[:len(kept)][~vec], raw[~vec]) and np.array_equal(v[len(kept):], obs["embodiment"])
+    assert not imitation_view({"inputs": inputs, "embodiment": False}, "reach", None, 15).keep["embodiment"].any()
 
-    run = _train(tmp_path, dataset, "algo=bc", "total_timesteps=100", "eval.episodes=0", "algo.params.inputs=relative",
+    run = _train(tmp_path, dataset, "algo=bc", "total_timesteps=100", "eval.episodes=0", f"algo.params.inputs={inputs}",
                  "algo.params.embodiment=false")
     with zipfile.ZipFile(run / "final_model.zip") as z:
         meta = json.loads(z.read("hground/meta.json"))
-    assert meta["obs_dim"] == int(input_mask("relative", "reach", None, 15, 37, embodiment=False).sum()) == 23 - 9 + 15 - 3
+    assert meta["obs_dim"] == 23 - 9 + 15 - 3
     r = run_cli("eval", f"checkpoint={run}", "episodes=1", "robot=booster_t1", f"out={tmp_path / 'ev'}")
     assert r.returncode == 0, r.stderr
 

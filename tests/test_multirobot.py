@@ -187,7 +187,7 @@ def test_relative_inputs_leave_out_positions_in_training_and_eval(tmp_path):
     assert ck.inputs == "relative" and ck.meta["observation_space"]["shape"] == [14 + 12 + 37]
     base = hg.make("reach", robot="booster_t1")
     full, _ = base.reset(seed=0)
-    env = FlattenObs(base, ck.obs_keys, ck.masks())
+    env = FlattenObs(base, ck.obs_keys, ck.view())
     obs = env.observation(full)
     # the kept numbers are the non-position ones, in order (TCP orientations, grips, camera orientation, ...)
     assert np.array_equal(obs[:14], np.concatenate([full["canonical"][3:8], full["canonical"][11:16], full["canonical"][19:23]]))

@@ -67,11 +67,11 @@ class MetricsCallback(BaseCallback):
 class ModelPolicy:
     """The model being trained as an obs-dict -> action policy (deterministic, current normaliser)."""
 
-    def __init__(self, model, keys, masks: dict | None = None):
-        self.model, self.keys, self.masks, self.norm = model, keys, masks, _vecnorm(model)
+    def __init__(self, model, keys, view=None):
+        self.model, self.keys, self.view, self.norm = model, keys, view, _vecnorm(model)
 
     def __call__(self, obs):
-        x = flatten_obs(obs, self.keys, self.masks)[None]
+        x = flatten_obs(obs, self.keys, self.view)[None]
         if self.norm is not None:
             x = self.norm.normalize_obs(x)
         return self.model.predict(x, deterministic=True)[0][0]
@@ -183,11 +183,11 @@ class EvalCallback(BaseCallback):
     """Every ``freq`` env steps: an :class:`Evaluator` pass of the model being trained on every training
     robot; keeps ``best_model.zip`` by the mean success over the robots (then the mean return)."""
 
-    def __init__(self, make_eval_env, robots, run_dir: Path, keys, masks: dict | None, freq: int, episodes: int, video_episodes: int,
+    def __init__(self, make_eval_env, robots, run_dir: Path, keys, view, freq: int, episodes: int, video_episodes: int,
                  seed: int, meta: dict, fps: int = 50):
         super().__init__()
         self.evaluator = Evaluator(make_eval_env, robots, run_dir, episodes, video_episodes, seed, fps)
-        self.run_dir, self.keys, self.masks, self.freq, self.episodes, self.meta = run_dir, keys, masks, int(freq), int(episodes), meta
+        self.run_dir, self.keys, self.view, self.freq, self.episodes, self.meta = run_dir, keys, view, int(freq), int(episodes), meta
         self.next_eval = None
 
     @property
@@ -205,7 +205,7 @@ class EvalCallback(BaseCallback):
 
     def evaluate(self) -> dict:
         step = self.num_timesteps
-        s, improved = self.evaluator.evaluate(ModelPolicy(self.model, self.keys, self.masks), step, self.logger)
+        s, improved = self.evaluator.evaluate(ModelPolicy(self.model, self.keys, self.view), step, self.logger)
         if improved:
             save_checkpoint(self.model, self.run_dir / "best_model.zip", self.meta, _vecnorm(self.model))
             self.evaluator.record_best(step, s)

@@ -81,15 +81,15 @@ class Checkpoint:
 
     @property
     def inputs(self) -> str:
-        """``all`` or ``relative`` (:mod:`.inputs`); checkpoints from before the setting: all."""
+        """``all``, ``relative`` or ``scaled`` (:mod:`.inputs`); checkpoints from before the setting: all."""
         return str(self.meta.get("inputs", "all"))
 
-    def masks(self) -> dict:
-        """Per observation key, the numbers the policy sees (:func:`.inputs.key_masks`)."""
-        from .inputs import key_masks
+    def view(self):
+        """What the policy sees of its observation keys (:func:`.inputs.input_view`)."""
+        from .inputs import input_view
 
         cfg = self.meta["config"]
-        return key_masks(self.obs_keys, self.inputs, cfg["task"]["name"], cfg["task"].get("params"))
+        return input_view(self.obs_keys, self.inputs, cfg["task"]["name"], cfg["task"].get("params"))
 
     def load_model(self, env=None, device: str = "cpu"):
         from .algos import algo_class

@@ -160,15 +160,19 @@ def load_demos(path: str | Path, robots: list[str] | None = None, task: str | No
                  episodes=sum(taken.values()))
 
 
-def input_mask(inputs: str, task: str, task_params: dict | None, task_dim: int, emb_dim: int, embodiment: bool = True) -> np.ndarray:
-    """Which numbers of the flat observation (canonical state, task state, embodiment) the policy sees:
-    ``inputs`` as :mod:`.inputs` defines it (``all`` or ``relative``); ``embodiment=False`` also leaves
-    out the embodiment descriptor."""
-    from .inputs import key_masks
+def imitation_view(p: dict, task: str, task_params: dict | None, task_dim: int):
+    """What a bc/diffusion policy sees of its flat observation (canonical state 23, task state
+    ``task_dim``, embodiment): ``algo.params.inputs`` as :mod:`.inputs` defines it, and the embodiment
+    descriptor unless ``algo.params.embodiment`` is false."""
+    from humanoid_ground.envs.embodiment import DIM
 
-    m = key_masks(["canonical", "task"], inputs, task, task_params, task_dim, setting="algo.params.inputs")
-    parts = [np.ones(n, bool) if m[k] is None else m[k] for k, n in (("canonical", 23), ("task", task_dim))]
-    return np.concatenate(parts + [np.full(emb_dim, bool(embodiment))])
+    from .inputs import input_view
+
+    view = input_view(["canonical", "task", "embodiment"], str(p.get("inputs", "all")), task, task_params, task_dim,
+                      setting="algo.params.inputs")
+    if not bool(p.get("embodiment", True)):
+        view.keep["embodiment"] = np.zeros(DIM, dtype=bool)
+    return view
 
 
 class Normalizer:
@@ -190,6 +194,19 @@ class Normalizer:
     def obs(self, x):
         return (x - self.o_mean) / self.o_std
 
+    def viewed(self, view, sizes, xv: np.ndarray) -> "Normalizer":
+        """The normaliser of ``view``'s numbers (``xv``: the viewed training frames): the kept numbers keep
+        their statistics; the ones ``view`` rescales get their mean/std from ``xv``."""
+        n = Normalizer.from_state(self.state())
+        keep = np.concatenate([np.ones(s, bool) if view.keep[k] is None else view.keep[k] for k, s in zip(view.keys, sizes)])
+        sc = np.concatenate([np.zeros(view.size(k, s), bool) if view.scaled[k] is None else view.scaled[k]
+                             for k, s in zip(view.keys, sizes)])
+        n.o_mean, n.o_std = self.o_mean[keep].copy(), self.o_std[keep].copy()
+        if sc.any():
+            n.o_mean[sc] = xv[:, sc].mean(0)
+            n.o_std[sc] = np.maximum(xv[:, sc].std(0), 1e-3)
+        return n
+
     def act(self, a):
         return 2.0 * (a - self.a_min) / self.a_span - 1.0
 
@@ -208,18 +225,17 @@ class Normalizer:
         return n
 
 
-def chunk_dataset(demos: Demos, norm: Normalizer, n_obs: int, horizon: int, mask: np.ndarray | None = None):
+def chunk_dataset(demos: Demos, norm: Normalizer, n_obs: int, horizon: int, obs: np.ndarray | None = None):
     """A torch ``Dataset`` of (observation window, action chunk, valid mask) for every frame. ``batch(idx)``
     (also ``dataset[list_of_indices]``) is one vectorised gather, so a whole batch costs one indexing op:
     use ``DataLoader(ds, sampler=BatchSampler(RandomSampler(ds), 256, False), batch_size=None)``, or the
-    plain per-sample ``DataLoader(ds, batch_size=256)``. ``mask``: the observation numbers kept
-    (:func:`input_mask`; None: all)."""
+    plain per-sample ``DataLoader(ds, batch_size=256)``. ``obs``: the frames as the policy sees them
+    (:func:`imitation_view` applied; None: ``demos.obs``)."""
     import torch
 
     class ChunkDataset(torch.utils.data.Dataset):
         def __init__(self):
-            o = norm.obs(demos.obs)
-            self.obs = torch.from_numpy((o if mask is None else o[:, mask]).astype(np.float32))
+            self.obs = torch.from_numpy(norm.obs(demos.obs if obs is None else obs).astype(np.float32))
             self.act = torch.from_numpy(norm.act(demos.act).astype(np.float32))
             self.start = torch.from_numpy(demos.ep_start.astype(np.int64))
             self.end = torch.from_numpy(demos.ep_end.astype(np.int64))
@@ -371,7 +387,9 @@ class ImitationPolicy:
         with zipfile.ZipFile(ck.path) as z:
             blob = torch.load(io.BytesIO(z.read("policy.pt")), map_location="cpu", weights_only=False)
         self.norm = Normalizer.from_state(blob["normalizer"])
-        self.mask = np.asarray(meta["input_mask"], dtype=np.int64) if "input_mask" in meta else None  # older checkpoints: all
+        cfg = meta["config"]
+        self.view = imitation_view(self.p, cfg["task"]["name"], cfg["task"].get("params"), self.task_dim)
+        self.sizes = [23, self.task_dim, int(env.observation_space["embodiment"].shape[0])]
         self.net = build_net(self.kind, int(meta["obs_dim"]), self.p)
         self.net.load_state_dict(blob["model"])
         self.net.eval()
@@ -390,9 +408,7 @@ class ImitationPolicy:
 
         t = np.zeros(self.task_dim, np.float32)
         t[: len(obs["task"])] = obs["task"]
-        x = self.norm.obs(np.concatenate([obs["canonical"], t, obs["embodiment"]]).astype(np.float32))
-        if self.mask is not None:
-            x = x[self.mask]
+        x = self.norm.obs(self.view.apply(np.concatenate([obs["canonical"], t, obs["embodiment"]]), self.sizes))
         n = int(self.p["n_obs_steps"])
         self.hist = self.hist[1:] + [x] if self.hist else [x] * n
         ens = float(self.p.get("temporal_ensemble", 0.0) or 0.0)
@@ -454,10 +470,12 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
                        None if tail is None else int(tail))
     norm = Normalizer(demos.stats)
     full_dim = demos.obs.shape[1]
-    mask = input_mask(str(p.get("inputs", "all")), demos.task, cfg["task"].get("params"), demos.task_dim,
-                      full_dim - 23 - demos.task_dim, bool(p.get("embodiment", True)))
-    data = chunk_dataset(demos, norm, int(p["n_obs_steps"]), int(p["horizon"]), mask)
-    obs_dim = int(mask.sum())
+    view = imitation_view(p, demos.task, cfg["task"].get("params"), demos.task_dim)
+    sizes = [23, demos.task_dim, full_dim - 23 - demos.task_dim]
+    xv = view.apply(demos.obs, sizes)
+    norm = norm.viewed(view, sizes, xv)
+    data = chunk_dataset(demos, norm, int(p["n_obs_steps"]), int(p["horizon"]), xv)
+    obs_dim = int(xv.shape[1])
     net = build_net(kind, obs_dim, p)
     opt = torch.optim.AdamW(net.parameters(), lr=float(p["learning_rate"]), weight_decay=float(p.get("weight_decay", 1e-6)))
     total = int(cfg["total_timesteps"])
@@ -468,7 +486,7 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     step = 0
     meta = {"config": cfg, "seed": seed, "obs_keys": ["canonical", "task", "embodiment"], "git_revision": git_revision(),
             "robot": robots[0], "robots": robots, "task": demos.task, "task_dim": demos.task_dim, "obs_dim": obs_dim,
-            "full_obs_dim": full_dim, "input_mask": np.flatnonzero(mask).tolist(),
+            "full_obs_dim": full_dim,
             "dataset": {"path": str(Path(cfg["dataset"]).expanduser().resolve()), "episodes": demos.episodes,
                         "frames": int(len(demos.obs))},
             "observation_space": {"type": "Dict", "shape": [obs_dim]}, "action_space": {"type": "Box", "shape": [16]}}

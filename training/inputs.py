@@ -1,29 +1,90 @@
-"""What a policy sees of an observation key: every number, or only the body-relative ones.
+"""What a policy sees of the observation keys it is fed: every number, or the body-relative ones.
 
-``inputs=all`` feeds every number of the chosen keys. ``inputs=relative`` leaves out the ``position``
-fields (points in the canonical torso frame, see :data:`humanoid_ground.envs.layout.FIELD_KINDS`) of the
-``canonical`` state and of the task state (the task's declared
-:meth:`~humanoid_ground.tasks.base.Task.observation_fields`). What remains — TCP and part orientations,
-grips, the vectors between TCP, part and target, flags — reads the same for any body making the same
-motion, wherever its scene stands relative to its torso; the ``embodiment`` descriptor and native
-``proprio`` pass whole. RL takes it as ``env.inputs``, bc/diffusion as ``algo.params.inputs``.
+- ``all``: every number of the chosen keys.
+- ``relative``: the ``position`` fields (points in the canonical torso frame, see
+  :data:`humanoid_ground.envs.layout.FIELD_KINDS`) of the ``canonical`` state and of the task state (the
+  task's declared :meth:`~humanoid_ground.tasks.base.Task.observation_fields`) are left out. What
+  remains — TCP and part orientations, grips, the vectors between TCP, part and target, flags — reads
+  the same for any body making the same motion, wherever its scene stands relative to its torso.
+- ``scaled``: ``relative``, with the ``vector`` fields in units of the body's workspace scale (the
+  embodiment descriptor's ``scale``: mean arm length / 0.7 m), so a small body's scene reads like a
+  large body's (scenes and parts are drawn in proportion to the body).
+
+The ``embodiment`` descriptor and native ``proprio`` always pass whole. RL takes the setting as
+``env.inputs``, bc/diffusion as ``algo.params.inputs``; checkpoints record it.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
 from humanoid_ground.errors import HGroundError
 
-INPUTS = ("all", "relative")
-#: the field kinds ``relative`` keeps
+INPUTS = ("all", "relative", "scaled")
+#: the field kinds ``relative`` and ``scaled`` keep
 RELATIVE_KINDS = ("vector", "orientation", "scalar", "flag")
 
 
-def key_masks(keys: Sequence[str], inputs: str, task: str, task_params: dict | None = None,
-              task_dim: int | None = None, setting: str = "inputs") -> dict[str, np.ndarray | None]:
-    """Per observation key, a boolean mask of the numbers the policy sees (None: all of them).
+def scale_index() -> int:
+    """Where the embodiment descriptor holds the body's scale."""
+    from humanoid_ground.envs.embodiment import FIELDS
+
+    k = 0
+    for name, n, _ in FIELDS:
+        if name == "scale":
+            return k
+        k += n
+    raise AssertionError("the embodiment descriptor has no scale field")
+
+
+@dataclass
+class InputView:
+    """Per observation key, which numbers the policy sees (``keep``, None: all) and which of the kept
+    ones are divided by the body's scale (``scaled``, None: none)."""
+
+    keys: list[str]
+    keep: dict[str, np.ndarray | None]
+    scaled: dict[str, np.ndarray | None]
+
+    def size(self, key: str, full: int) -> int:
+        m = self.keep.get(key)
+        return int(full) if m is None else int(m.sum())
+
+    def apply(self, x: np.ndarray, sizes: Sequence[int]) -> np.ndarray:
+        """The viewed numbers of flat observations ``x`` (..., Σ sizes): ``self.keys`` concatenated, each
+        ``sizes[i]`` long (float32)."""
+        x = np.asarray(x, dtype=np.float32)
+        cuts = np.cumsum([0, *sizes])
+        parts = {k: x[..., cuts[i]:cuts[i + 1]] for i, k in enumerate(self.keys)}
+        out = []
+        for k in self.keys:
+            v, m, s = parts[k], self.keep.get(k), self.scaled.get(k)
+            if m is not None:
+                v = v[..., m]
+            if s is not None:
+                v = v.copy()
+                v[..., s] /= parts["embodiment"][..., scale_index(), None]
+            out.append(v)
+        return np.concatenate(out, axis=-1)
+
+    def flatten(self, obs: dict) -> np.ndarray:
+        """The chosen keys of a Dict observation, viewed, as one float32 vector."""
+        xs = [np.asarray(obs[k], dtype=np.float32).ravel() for k in self.keys]
+        if all(self.keep[k] is None and self.scaled[k] is None for k in self.keys):
+            return np.concatenate(xs)
+        return self.apply(np.concatenate(xs), [len(v) for v in xs])
+
+
+def all_inputs(keys: Sequence[str]) -> InputView:
+    """The view that feeds every number of ``keys``."""
+    return InputView(list(keys), {k: None for k in keys}, {k: None for k in keys})
+
+
+def input_view(keys: Sequence[str], inputs: str, task: str, task_params: dict | None = None,
+               task_dim: int | None = None, setting: str = "inputs") -> InputView:
+    """The :class:`InputView` of ``inputs`` over ``keys`` for ``task``.
 
     :param task_dim: the task state's length where it is padded (a merged dataset of several task
         states); the padding is kept.
@@ -34,33 +95,34 @@ def key_masks(keys: Sequence[str], inputs: str, task: str, task_params: dict | N
 
     if inputs not in INPUTS:
         raise unknown_name(setting, str(inputs), list(INPUTS))
-    out: dict[str, np.ndarray | None] = {k: None for k in keys}
+    keys = list(keys)
+    view = all_inputs(keys)
     if inputs == "all":
-        return out
-    if "canonical" in out:
-        out["canonical"] = np.array(field_mask(STATE_FIELDS, RELATIVE_KINDS), dtype=bool)
-    if "task" in out:
+        return view
+    keep, scaled = view.keep, view.scaled
+    layouts = {}
+    if "canonical" in keys:
+        layouts["canonical"] = list(STATE_FIELDS)
+    if "task" in keys:
         from humanoid_ground.tasks.registry import task_class
 
         cls = task_class(task)
-        fields = cls.observation_fields(cls.Params.from_dict(task_params, task))
+        fields = list(cls.observation_fields(cls.Params.from_dict(task_params, task)))
         if not fields:
-            raise HGroundError(f"{setting}=relative: task '{task}' declares no observation_fields(), so its positions "
+            raise HGroundError(f"{setting}={inputs}: task '{task}' declares no observation_fields(), so its positions "
                                f"are unknown; use {setting}=all")
-        m = field_mask(fields, RELATIVE_KINDS)
+        n = sum(f[1] for f in fields)
         if task_dim is not None:
-            if len(m) > task_dim:
-                raise HGroundError(f"task '{task}' declares {len(m)} observation numbers, the data holds {task_dim}")
-            m += [True] * (task_dim - len(m))
-        out["task"] = np.array(m, dtype=bool)
-    return out
-
-
-def flatten(obs: dict, keys: Sequence[str], masks: dict[str, np.ndarray | None] | None = None) -> np.ndarray:
-    """The chosen keys of a Dict observation, masked, as one float32 vector."""
-    parts = []
-    for k in keys:
-        x = np.asarray(obs[k], dtype=np.float32).ravel()
-        m = None if masks is None else masks.get(k)
-        parts.append(x if m is None else x[m])
-    return np.concatenate(parts)
+            if n > task_dim:
+                raise HGroundError(f"task '{task}' declares {n} observation numbers, the data holds {task_dim}")
+            fields.append(("padding", task_dim - n, "scalar"))
+        layouts["task"] = fields
+    if inputs == "scaled" and "embodiment" not in keys:
+        raise HGroundError(f"{setting}=scaled reads the body's scale from the embodiment descriptor: keep 'embodiment' "
+                           "in the observation keys, or use relative")
+    for k, fields in layouts.items():
+        kept = [f for f in fields if f[2] in RELATIVE_KINDS]
+        keep[k] = np.array(field_mask(fields, RELATIVE_KINDS), dtype=bool)
+        if inputs == "scaled":
+            scaled[k] = np.array(field_mask(kept, ("vector",)), dtype=bool)
+    return view

@@ -39,14 +39,13 @@ class CheckpointPolicy:
         missing = [k for k in ck.obs_keys if k not in env.observation_space.spaces]
         if missing:
             raise HGroundError(f"observation space differs: checkpoint needs keys {ck.obs_keys}, the env has no {missing}")
-        self.masks = ck.masks()
-        obs_dim = sum(int(np.prod(env.observation_space[k].shape)) if self.masks.get(k) is None else int(self.masks[k].sum())
-                      for k in ck.obs_keys)
+        self.view = ck.view()
+        obs_dim = sum(self.view.size(k, int(np.prod(env.observation_space[k].shape))) for k in ck.obs_keys)
         check_spaces(ck, obs_dim, int(env.action_space.shape[0]), f"{u.task_name} on {u.card.name}")
         self.model = ck.load_model(device=device)
 
     def __call__(self, obs):
-        x = self.ck.normalize(flatten_obs(obs, self.ck.obs_keys, self.masks)[None])
+        x = self.ck.normalize(flatten_obs(obs, self.ck.obs_keys, self.view)[None])
         action, _ = self.model.predict(x, deterministic=True)
         return np.asarray(action[0], dtype=np.float32)
 

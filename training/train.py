@@ -18,7 +18,7 @@ from .callbacks import (CheckpointCallback, _vecnorm, EvalCallback, InterruptCal
                         TransitionRecorder)
 from .checkpoint import git_revision, latest_checkpoint, load_checkpoint, save_checkpoint
 from .normalize import RAW_OBS_KEYS, BodyAwareVecNormalize, raw_mask
-from .inputs import key_masks
+from .inputs import input_view
 from .wrappers import default_obs_keys, env_group_config, make_env, obs_sizes
 
 log = logging.getLogger("humanoid_ground.training")
@@ -86,7 +86,8 @@ def validate_config(cfg: dict) -> None:
     # default), so the code below reads every env key directly
     cfg["env"] = {**env_group_config(), **(cfg.get("env") or {})}
     algo_class(cfg["algo"]["name"])
-    key_masks(["canonical", "task"], str(cfg["env"]["inputs"]), task, cfg["task"]["params"], setting="env.inputs")
+    input_view(list(cfg["env"]["obs_keys"] or default_obs_keys(cfg["control"])), str(cfg["env"]["inputs"]), task,
+               cfg["task"]["params"], setting="env.inputs")
     if cfg["control"] not in controller_names():
         raise unknown_name("control", str(cfg["control"]), controller_names())
     robots = cfg.get("robots")
@@ -141,10 +142,9 @@ def validate_config(cfg: dict) -> None:
             raise HGroundError(f"dataset_episodes={de}: give {{robot: N}} with robots of the dataset ({d['robots']}) and N ≥ 1")
         if cfg["control"] != "ee_delta":
             raise HGroundError(f"control={cfg['control']}: bc/diffusion policies act in the canonical ee_delta space; use control=ee_delta")
-        from .imitation import input_mask
+        from .imitation import imitation_view
 
-        p = cfg["algo"].get("params") or {}
-        input_mask(str(p.get("inputs", "all")), cfg["task"]["name"], cfg["task"]["params"], d["task_dim"], 0)
+        imitation_view(cfg["algo"].get("params") or {}, cfg["task"]["name"], cfg["task"]["params"], d["task_dim"])
     elif cfg.get("dataset"):
         raise HGroundError(f"dataset= is for algo=bc or algo=diffusion; algo={cfg['algo']['name']} learns from the environment")
     mes = cfg["task"].get("max_episode_steps")
@@ -162,13 +162,13 @@ def _worker_env(error_file: str, fn):
         raise SystemExit(2) from None
 
 
-def _vec_env(cfg: dict, obs_keys, error_file: str, masks: dict | None = None):
+def _vec_env(cfg: dict, obs_keys, error_file: str, view=None):
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
     n = int(cfg["n_envs"])
     robots = training_robots(cfg)
     fns = [partial(make_env, cfg["task"]["name"], robots, cfg["control"], cfg["env"], obs_keys,
-                   task_params=cfg["task"].get("params"), masks=masks, max_episode_steps=cfg["task"].get("max_episode_steps"),
+                   task_params=cfg["task"].get("params"), view=view, max_episode_steps=cfg["task"].get("max_episode_steps"),
                    ignore_sigint=n > 1, rank=i, max_envs=int(cfg.get("max_envs_per_worker") or 8)) for i in range(n)]
     if n == 1:
         return DummyVecEnv(fns)
@@ -274,7 +274,7 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
     raw = cfg["env"]["raw_obs_keys"]
     raw_keys = [k for k in (RAW_OBS_KEYS if raw is None else raw) if k in obs_keys]
     inputs = str(cfg["env"]["inputs"])
-    masks = key_masks(obs_keys, inputs, cfg["task"]["name"], cfg["task"]["params"], setting="env.inputs")
+    view = input_view(obs_keys, inputs, cfg["task"]["name"], cfg["task"]["params"], setting="env.inputs")
     meta = {"config": cfg, "seed": seed, "obs_keys": obs_keys, "inputs": inputs, "raw_obs_keys": raw_keys, "git_revision": git_revision(),
             "robot": robots[0], "robots": robots, "task": cfg["task"]["name"]}
     if not resume:
@@ -292,14 +292,14 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
     error_file = tempfile.NamedTemporaryFile(prefix="hground-worker-", suffix=".err", delete=False).name
     try:
         prebuild_variants(cfg)
-        venv = _vec_env(cfg, obs_keys, error_file, masks)
+        venv = _vec_env(cfg, obs_keys, error_file, view)
         if cfg["env"]["normalize"]:
             if ck is not None and ck.vecnorm is not None:
                 ck.vecnorm.set_venv(venv)
                 ck.vecnorm.training = True
                 venv = ck.vecnorm
             else:
-                venv = BodyAwareVecNormalize(venv, raw_mask(obs_keys, obs_sizes(robots[0], obs_keys, venv.observation_space.shape[0], masks), raw_keys),
+                venv = BodyAwareVecNormalize(venv, raw_mask(obs_keys, obs_sizes(robots[0], obs_keys, venv.observation_space.shape[0], view), raw_keys),
                                              norm_obs=True, norm_reward=bool(cfg["env"]["norm_reward"]),
                                              gamma=float(cfg["algo"]["params"].get("gamma", 0.99)))
         logger = configure(str(run_dir / "tb"), ["tensorboard", "csv"])
@@ -317,7 +317,7 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
 
         total = int(cfg["total_timesteps"])
         title = f"{cfg['algo']['name']} {cfg['task']['name']} {robot_tag(robots)} s{seed}"
-        evaluator = EvalCallback(_eval_env_factory(cfg), listed_robots(cfg), run_dir, obs_keys, masks, cfg["eval"]["freq"], cfg["eval"]["episodes"],
+        evaluator = EvalCallback(_eval_env_factory(cfg), listed_robots(cfg), run_dir, obs_keys, view, cfg["eval"]["freq"], cfg["eval"]["episodes"],
                                  cfg["eval"].get("video_episodes", 0), cfg["eval"].get("seed", 1_000_000), meta)
         checkpointer = CheckpointCallback(run_dir, cfg["checkpoint_freq"], meta)
         metrics = MetricsCallback()

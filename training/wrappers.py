@@ -10,7 +10,7 @@ from gymnasium import spaces
 
 from humanoid_ground.envs.settings import env_kwargs
 
-from .inputs import flatten
+from .inputs import InputView, all_inputs
 
 
 def default_obs_keys(control: str) -> list[str]:
@@ -22,14 +22,14 @@ def default_obs_keys(control: str) -> list[str]:
     return ["canonical", "task", "embodiment"] if controller_class(control).canonical else ["proprio", "canonical", "task"]
 
 
-def obs_sizes(robot: str, keys: Sequence[str], flat_dim: int, masks: dict | None = None) -> dict[str, int]:
-    """Length of each observation key on ``robot`` (as :class:`FlattenObs` concatenates them into
-    ``flat_dim`` numbers, after its ``masks``), without building an env: the task's length is what the
+def obs_sizes(robot: str, keys: Sequence[str], flat_dim: int, view: InputView | None = None) -> dict[str, int]:
+    """Length of each observation key on ``robot`` as :class:`FlattenObs` concatenates them into
+    ``flat_dim`` numbers (through its ``view``), without building an env: the task's length is what the
     others leave."""
     from humanoid_ground.envs.embodiment import DIM
 
-    cm = (masks or {}).get("canonical")
-    sizes = {"canonical": 23 if cm is None else int(cm.sum()), "embodiment": DIM}
+    view = view or all_inputs(keys)
+    sizes = {"canonical": view.size("canonical", 23), "embodiment": DIM}
     if "proprio" in keys:
         from humanoid_ground.robots import get_card, load_asset
 
@@ -42,27 +42,26 @@ def obs_sizes(robot: str, keys: Sequence[str], flat_dim: int, masks: dict | None
     return {k: sizes[k] for k in keys}
 
 
-def flatten_obs(obs: dict, keys: Sequence[str], masks: dict | None = None) -> np.ndarray:
-    """The chosen keys of a Dict observation as one float32 vector (``masks``: see :func:`.inputs.key_masks`)."""
-    return flatten(obs, keys, masks)
+def flatten_obs(obs: dict, keys: Sequence[str], view: InputView | None = None) -> np.ndarray:
+    """The chosen keys of a Dict observation as one float32 vector (through ``view``: :mod:`.inputs`)."""
+    return (view or all_inputs(keys)).flatten(obs)
 
 
 class FlattenObs(gym.ObservationWrapper):
-    """Concatenates the chosen keys of the Dict observation into one float32 vector, keeping of each key
-    the numbers its mask selects (``masks`` from :func:`.inputs.key_masks`; None: all)."""
+    """Concatenates the chosen keys of the Dict observation into one float32 vector, through ``view``
+    (:func:`.inputs.input_view`; None: every number)."""
 
-    def __init__(self, env: gym.Env, keys: Sequence[str], masks: dict | None = None):
+    def __init__(self, env: gym.Env, keys: Sequence[str], view: InputView | None = None):
         super().__init__(env)
         missing = [k for k in keys if k not in env.observation_space.spaces]
         if missing:
             raise ValueError(f"observation has no key(s) {missing}; it has {list(env.observation_space.spaces)}")
-        self.keys, self.masks = list(keys), dict(masks or {})
-        n = sum(int(np.prod(env.observation_space[k].shape)) if self.masks.get(k) is None else int(self.masks[k].sum())
-                for k in self.keys)
+        self.keys, self.view = list(keys), view or all_inputs(keys)
+        n = sum(self.view.size(k, int(np.prod(env.observation_space[k].shape))) for k in self.keys)
         self.observation_space = spaces.Box(-np.inf, np.inf, (n,), dtype=np.float32)
 
     def observation(self, obs):
-        return flatten(obs, self.keys, self.masks)
+        return self.view.flatten(obs)
 
 
 #: the training harness's own keys of the ``env`` config group (beside :class:`~humanoid_ground.envs.settings.EnvSettings`)
@@ -159,7 +158,7 @@ class MultiRobotEnv(gym.Env):
 
 
 def make_env(task: str, robot: str | Sequence[str], control: str, env_cfg: dict, obs_keys: Sequence[str] | None,
-             task_params: dict | None = None, masks: dict | None = None, max_episode_steps: int | None = None,
+             task_params: dict | None = None, view: InputView | None = None, max_episode_steps: int | None = None,
              render_mode: str | None = None, ignore_sigint: bool = False, rank: int = 0, max_envs: int = 8) -> gym.Env:
     """A flattened, monitored env for SB3; ``robot`` may be a list (a :class:`MultiRobotEnv`; a
     one-robot list is the plain env). ``ignore_sigint``: in vec-env worker processes, so Ctrl-C
@@ -175,7 +174,7 @@ def make_env(task: str, robot: str | Sequence[str], control: str, env_cfg: dict,
     keys = obs_keys or default_obs_keys(control)
 
     def one(name: str) -> gym.Env:
-        return FlattenObs(hg.make(task, robot=name, task_params=task_params or None, render_mode=render_mode, **kw), keys, masks)
+        return FlattenObs(hg.make(task, robot=name, task_params=task_params or None, render_mode=render_mode, **kw), keys, view)
 
     robots = [robot] if isinstance(robot, str) else list(robot)
     env = one(robots[0]) if len(robots) == 1 else MultiRobotEnv(one, robots, rank, max_envs)
