@@ -138,6 +138,7 @@ def report(out: Path) -> str:
         tr = f"{len(train)} robots" if len(train) > 2 else ", ".join(train)
         if m["variants"]:
             tr += f" + {m['variants']} variants"
+        tr += "".join(f", `{a}`" for a in m.get("train_command", "").split() if a.startswith("env.inputs="))
         for r, s in res["evals"].items():
             group = "in-distribution" if r in train else "held-out"
             cell = res["bench_cells"].get(r)
