@@ -194,10 +194,9 @@ class Normalizer:
     def obs(self, x):
         return (x - self.o_mean) / self.o_std
 
-    def viewed(self, view, sizes, xv: np.ndarray, act: np.ndarray) -> "Normalizer":
-        """The normaliser of ``view``'s numbers (``xv``: the viewed training frames, ``act`` their labels):
-        the kept numbers keep their statistics; the ones ``view`` rescales get their mean/std from ``xv``,
-        and actions in body units their min/max from ``act``."""
+    def viewed(self, view, sizes, xv: np.ndarray) -> "Normalizer":
+        """The normaliser of ``view``'s numbers (``xv``: the viewed training frames): the kept numbers keep
+        their statistics; the ones ``view`` rescales get their mean/std from ``xv``."""
         n = Normalizer.from_state(self.state())
         keep = np.concatenate([np.ones(s, bool) if view.keep[k] is None else view.keep[k] for k, s in zip(view.keys, sizes)])
         sc = np.concatenate([np.zeros(view.size(k, s), bool) if view.scaled[k] is None else view.scaled[k]
@@ -206,9 +205,6 @@ class Normalizer:
         if sc.any():
             n.o_mean[sc] = xv[:, sc].mean(0)
             n.o_std[sc] = np.maximum(xv[:, sc].std(0), 1e-3)
-        if view.body_units:
-            n.a_min, n.a_max = act.min(0).astype(np.float32), act.max(0).astype(np.float32)
-            n.a_span = np.maximum(n.a_max - n.a_min, 1e-4)
         return n
 
     def act(self, a):
@@ -229,19 +225,18 @@ class Normalizer:
         return n
 
 
-def chunk_dataset(demos: Demos, norm: Normalizer, n_obs: int, horizon: int, obs: np.ndarray | None = None,
-                  act: np.ndarray | None = None):
+def chunk_dataset(demos: Demos, norm: Normalizer, n_obs: int, horizon: int, obs: np.ndarray | None = None):
     """A torch ``Dataset`` of (observation window, action chunk, valid mask) for every frame. ``batch(idx)``
     (also ``dataset[list_of_indices]``) is one vectorised gather, so a whole batch costs one indexing op:
     use ``DataLoader(ds, sampler=BatchSampler(RandomSampler(ds), 256, False), batch_size=None)``, or the
     plain per-sample ``DataLoader(ds, batch_size=256)``. ``obs``: the frames as the policy sees them
-    (:func:`imitation_view` applied; None: ``demos.obs``), ``act`` their labels (None: ``demos.act``)."""
+    (:func:`imitation_view` applied; None: ``demos.obs``)."""
     import torch
 
     class ChunkDataset(torch.utils.data.Dataset):
         def __init__(self):
             self.obs = torch.from_numpy(norm.obs(demos.obs if obs is None else obs).astype(np.float32))
-            self.act = torch.from_numpy(norm.act(demos.act if act is None else act).astype(np.float32))
+            self.act = torch.from_numpy(norm.act(demos.act).astype(np.float32))
             self.start = torch.from_numpy(demos.ep_start.astype(np.int64))
             self.end = torch.from_numpy(demos.ep_end.astype(np.int64))
             self.o_off = torch.arange(-(n_obs - 1), 1)
@@ -395,7 +390,6 @@ class ImitationPolicy:
         cfg = meta["config"]
         self.view = imitation_view(self.p, cfg["task"]["name"], cfg["task"].get("params"), self.task_dim)
         self.sizes = [23, self.task_dim, int(env.observation_space["embodiment"].shape[0])]
-        self.body_units = bool(meta.get("body_unit_actions", False))  # as trained (checkpoints before it: metres)
         self.net = build_net(self.kind, int(meta["obs_dim"]), self.p)
         self.net.load_state_dict(blob["model"])
         self.net.eval()
@@ -426,22 +420,13 @@ class ImitationPolicy:
             preds = np.stack([ch[self.t - s] for s, ch in self.chunks])  # oldest first
             w = np.exp(-ens * np.arange(len(preds)))
             self.t += 1
-            return self._act(self.norm.unact((w[:, None] * preds).sum(0) / w.sum()), obs)
+            return np.clip(self.norm.unact((w[:, None] * preds).sum(0) / w.sum()), -1.0, 1.0).astype(np.float32)
         if not self.queue:
             c = torch.from_numpy(np.concatenate(self.hist)[None])
             chunk = predict_chunk(self.kind, self.net, c, self.p, self.sched, self.gen).numpy()
             self.queue = list(self.norm.unact(chunk[: int(self.p["n_action_steps"])]))
         self.t += 1
-        return self._act(self.queue.pop(0), obs)
-
-    def _act(self, a: np.ndarray, obs) -> np.ndarray:
-        """An action of the policy as the env takes it (body units back to metres, clipped)."""
-        if self.body_units:
-            from .inputs import action_position_mask, scale_index
-
-            a = a.copy()
-            a[action_position_mask()] *= obs["embodiment"][scale_index()]
-        return np.clip(a, -1.0, 1.0).astype(np.float32)
+        return np.clip(self.queue.pop(0), -1.0, 1.0).astype(np.float32)
 
 
 # --- training ------------------------------------------------------------------------------------------------
@@ -473,7 +458,6 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
 
     from .callbacks import Evaluator, RunProgress
     from .checkpoint import Checkpoint, git_revision, latest_checkpoint
-    from .inputs import action_position_mask, scale_index
     from .train import _eval_env_factory, listed_robots
 
     kind, p = cfg["algo"]["name"], dict(cfg["algo"]["params"])
@@ -489,12 +473,8 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     view = imitation_view(p, demos.task, cfg["task"].get("params"), demos.task_dim)
     sizes = [23, demos.task_dim, full_dim - 23 - demos.task_dim]
     xv = view.apply(demos.obs, sizes)
-    act = demos.act
-    if view.body_units:  # labels in units of each frame's body scale
-        act = act.copy()
-        act[:, action_position_mask()] /= demos.obs[:, 23 + demos.task_dim + scale_index(), None]
-    norm = norm.viewed(view, sizes, xv, act)
-    data = chunk_dataset(demos, norm, int(p["n_obs_steps"]), int(p["horizon"]), xv, act)
+    norm = norm.viewed(view, sizes, xv)
+    data = chunk_dataset(demos, norm, int(p["n_obs_steps"]), int(p["horizon"]), xv)
     obs_dim = int(xv.shape[1])
     net = build_net(kind, obs_dim, p)
     opt = torch.optim.AdamW(net.parameters(), lr=float(p["learning_rate"]), weight_decay=float(p.get("weight_decay", 1e-6)))
@@ -506,7 +486,7 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     step = 0
     meta = {"config": cfg, "seed": seed, "obs_keys": ["canonical", "task", "embodiment"], "git_revision": git_revision(),
             "robot": robots[0], "robots": robots, "task": demos.task, "task_dim": demos.task_dim, "obs_dim": obs_dim,
-            "full_obs_dim": full_dim, "body_unit_actions": view.body_units,
+            "full_obs_dim": full_dim,
             "dataset": {"path": str(Path(cfg["dataset"]).expanduser().resolve()), "episodes": demos.episodes,
                         "frames": int(len(demos.obs))},
             "observation_space": {"type": "Dict", "shape": [obs_dim]}, "action_space": {"type": "Box", "shape": [16]}}

@@ -8,9 +8,7 @@
   the same for any body making the same motion, wherever its scene stands relative to its torso.
 - ``scaled``: ``relative``, with the ``vector`` fields in units of the body's workspace scale (the
   embodiment descriptor's ``scale``: mean arm length / 0.7 m), so a small body's scene reads like a
-  large body's (scenes and parts are drawn in proportion to the body). A bc/diffusion policy also acts
-  in body units: its TCP Δposition actions are the labels divided by the scale, and are multiplied by it
-  when it acts (an RL policy's actions stay as they are: it learns its own magnitudes).
+  large body's (scenes and parts are drawn in proportion to the body).
 
 The ``embodiment`` descriptor and native ``proprio`` always pass whole. RL takes the setting as
 ``env.inputs``, bc/diffusion as ``algo.params.inputs``; checkpoints record it.
@@ -41,16 +39,6 @@ def scale_index() -> int:
     raise AssertionError("the embodiment descriptor has no scale field")
 
 
-def action_position_mask() -> np.ndarray:
-    """The TCP Δposition numbers of the canonical ``ee_delta`` action (what ``scaled`` puts in body units)."""
-    from humanoid_ground.envs.layout import ACT_POS, ACTION_DIM, SIDES, action_field
-
-    m = np.zeros(ACTION_DIM, dtype=bool)
-    for k in range(len(SIDES)):
-        m[action_field(ACT_POS, k)] = True
-    return m
-
-
 @dataclass
 class InputView:
     """Per observation key, which numbers the policy sees (``keep``, None: all) and which of the kept
@@ -59,8 +47,6 @@ class InputView:
     keys: list[str]
     keep: dict[str, np.ndarray | None]
     scaled: dict[str, np.ndarray | None]
-    #: actions in body units (``scaled``; used by bc/diffusion)
-    body_units: bool = False
 
     def size(self, key: str, full: int) -> int:
         m = self.keep.get(key)
@@ -139,5 +125,4 @@ def input_view(keys: Sequence[str], inputs: str, task: str, task_params: dict | 
         keep[k] = np.array(field_mask(fields, RELATIVE_KINDS), dtype=bool)
         if inputs == "scaled":
             scaled[k] = np.array(field_mask(kept, ("vector",)), dtype=bool)
-    view.body_units = inputs == "scaled"
     return view
