@@ -196,3 +196,17 @@ def test_success_tail_trims_each_episode_after_its_first_success(dataset):
     lengths = np.diff(np.r_[np.unique(d.ep_start), len(d.obs)])
     want = [min(int((ep == e).sum()), first[e] + 1 + 3) if e in first else int((ep == e).sum()) for e in np.unique(ep)]
     assert lengths.tolist() == want and len(d.obs) < len(load_demos(dataset).obs)
+
+
+def test_success_only_leaves_out_failed_episodes(tmp_path):
+    from humanoid_ground.training.imitation import load_demos
+
+    for policy in ("expert", "random"):  # a random policy never reaches the target in 30 steps
+        r = run_cli("collect", "robot=unitree_h1", "task=reach", f"policy={policy}", "episodes=2", "max_episode_steps=30",
+                    f"out={tmp_path / policy}")
+        assert r.returncode == 0, r.stderr
+    r = run_cli("data", "merge", str(tmp_path / "expert"), str(tmp_path / "random"), "--out", str(tmp_path / "both"))
+    assert r.returncode == 0, r.stderr
+    every, kept = load_demos(tmp_path / "both"), load_demos(tmp_path / "both", success_only=True)
+    assert every.episodes == 4 and kept.episodes == 2 and len(kept.obs) < len(every.obs)
+

@@ -92,7 +92,8 @@ def _embodiment(robot_meta: dict, task: str) -> np.ndarray:
 
 
 def load_demos(path: str | Path, robots: list[str] | None = None, task: str | None = None,
-               episodes_per_robot: dict[str, int] | None = None, success_tail: int | None = None) -> Demos:
+               episodes_per_robot: dict[str, int] | None = None, success_tail: int | None = None,
+               success_only: bool = False) -> Demos:
     """Read a dataset's frames (no images) with the project's LeRobot reader.
 
     :param robots: keep only these robots' episodes (each must be in the dataset).
@@ -100,6 +101,7 @@ def load_demos(path: str | Path, robots: list[str] | None = None, task: str | No
     :param success_tail: keep at most this many frames after an episode's first success (None: all).
         A fixed-length episode that succeeds early is mostly the expert holding still afterwards
         (pick_place: success at frame 50-110 of 400), which would otherwise dominate the loss.
+    :param success_only: leave out episodes that never succeed (an expert's failures).
     """
     from humanoid_ground.common.lerobot_read import read_columns
     from humanoid_ground.common.stats import from_json
@@ -117,7 +119,7 @@ def load_demos(path: str | Path, robots: list[str] | None = None, task: str | No
     h = info["hground"]
     emb = {r["name"]: _embodiment(r, task) for r in h["robots"] if r["name"] in keep}
     wanted = ["observation.state", "observation.task_state", "action", "robot_index"]
-    if success_tail is not None and "next.success" in info.get("features", {}):
+    if (success_tail is not None or success_only) and "next.success" in info.get("features", {}):
         wanted.append("next.success")
     cols = read_columns(root, wanted, info)
     ep_col, robot_col = cols["episode_index"].reshape(-1), cols["robot_index"].reshape(-1)
@@ -132,8 +134,10 @@ def load_demos(path: str | Path, robots: list[str] | None = None, task: str | No
             continue
         if episodes_per_robot and name in episodes_per_robot and taken.get(name, 0) >= episodes_per_robot[name]:
             continue
+        if success_only and success is not None and not success[lo:hi].any():
+            continue
         taken[name] = taken.get(name, 0) + 1
-        if success is not None and success[lo:hi].any():
+        if success_tail is not None and success is not None and success[lo:hi].any():
             hi = min(hi, lo + int(np.argmax(success[lo:hi])) + 1 + int(success_tail))
         T = int(hi - lo)
         o = np.concatenate([cols["observation.state"][lo:hi], cols["observation.task_state"][lo:hi], np.tile(emb[name], (T, 1))], axis=1)
@@ -467,7 +471,7 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     robots = listed_robots(cfg)
     tail = p.get("success_tail")
     demos = load_demos(cfg["dataset"], robots, cfg["task"]["name"], cfg.get("dataset_episodes") or None,
-                       None if tail is None else int(tail))
+                       None if tail is None else int(tail), bool(p.get("success_only", False)))
     norm = Normalizer(demos.stats)
     full_dim = demos.obs.shape[1]
     view = imitation_view(p, demos.task, cfg["task"].get("params"), demos.task_dim)
