@@ -13,7 +13,13 @@ both sides alike):
   overlapping pairs is not exposed by PyBullet, so the contact points per physics step are counted instead
   (robot–robot, robot–world), and the solver iterations.
 
-Usage: python scripts/bench_physics.py [--robots unitree_h1,unitree_g1] [--steps 150] [--repeats 3]
+- **split** (``--split``): the raw ``stepSimulation`` rate of the env's own client after a reset, as built
+  and with one cost taken away at a time — solver iterations 50 → 10, the robot's collision shapes
+  disabled, and then also every joint motor (the position-motor constraint rows) — so the share of the
+  step each costs is measured rather than guessed. The physics with these removed is not the env's:
+  the columns are a profile, not a setting.
+
+Usage: python scripts/bench_physics.py [--robots unitree_h1,unitree_g1] [--steps 150] [--repeats 3] [--split]
 """
 from __future__ import annotations
 
@@ -57,6 +63,34 @@ def env_rate(robot: str, steps: int) -> tuple[float, dict]:
     rate = steps * u.sim_cfg.substeps / t
     env.close()
     return rate, prof
+
+
+def split_rates(robot: str, steps: int = 400) -> dict[str, float]:
+    """Raw physics steps/s of the env's client: as built, then with solver iterations, robot collision and
+    joint motors taken away one after the other (a profile; see the module docstring)."""
+    env = hg.make("pick_place", robot=robot)
+    u = env.unwrapped
+    env.reset(seed=0)
+    cid, rid = u.sim.cid, u.robot.id
+
+    def rate() -> float:
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            p.stepSimulation(physicsClientId=cid)
+        return steps / (time.perf_counter() - t0)
+
+    out = {"as built": rate()}
+    p.setPhysicsEngineParameter(numSolverIterations=10, physicsClientId=cid)
+    out["10 iterations"] = rate()
+    p.setPhysicsEngineParameter(numSolverIterations=50, physicsClientId=cid)
+    n = p.getNumJoints(rid, physicsClientId=cid)
+    for link in range(-1, n):
+        p.setCollisionFilterGroupMask(rid, link, 0, 0, physicsClientId=cid)
+    out["no robot collision"] = rate()
+    p.setJointMotorControlArray(rid, list(range(n)), p.VELOCITY_CONTROL, forces=[0.0] * n, physicsClientId=cid)
+    out["no collision, no motors"] = rate()
+    env.close()
+    return out
 
 
 def mujoco_model(robot: str):
@@ -104,6 +138,7 @@ def main() -> None:
     ap.add_argument("--robots", default=",".join(r for r in robot_names() if get_card(r).arms))
     ap.add_argument("--steps", type=int, default=150, help="env steps per repeat (× substeps physics steps)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--split", action="store_true", help="also the cost split (solver iterations, collision, motors)")
     args = ap.parse_args()
     rows = []
     for robot in args.robots.split(","):
@@ -125,6 +160,15 @@ def main() -> None:
     for robot, e, mj, ratio, where, pr in rows:
         print(f"| `{robot}` | {e:.0f} | {e / 10:.0f} | {'—' if mj is None else f'{mj:.0f}'} | {'—' if ratio is None else f'{ratio:.2f}'} | "
               f"{where} | {pr['links']} ({pr['fixed_links']}) | {pr['dof']} | {pr['collision_shapes']} | {pr['contacts_per_step']:.1f} |")
+    if args.split:
+        print("\nRaw stepSimulation rate of the env's client (physics steps/s; median of the repeats; a profile, "
+              "not a setting):\n")
+        print("| robot | as built | 10 solver iterations | no robot collision | no collision, no motors |")
+        print("|---|---|---|---|---|")
+        for robot, *_ in rows:
+            runs = [split_rates(robot) for _ in range(args.repeats)]
+            med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            print(f"| `{robot}` | " + " | ".join(f"{v:.0f} ({v / med['as built']:.2f}×)" for v in med.values()) + " |", flush=True)
 
 
 if __name__ == "__main__":
