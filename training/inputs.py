@@ -94,7 +94,7 @@ def input_view(keys: Sequence[str], inputs: str, task: str, task_params: dict | 
     from humanoid_ground.errors import unknown_name
 
     if inputs not in INPUTS:
-        raise unknown_name(setting, str(inputs), list(INPUTS))
+        raise unknown_name(f"{setting} value", str(inputs), list(INPUTS))
     keys = list(keys)
     view = all_inputs(keys)
     if inputs == "all":
