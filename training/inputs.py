@@ -52,27 +52,43 @@ class InputView:
         m = self.keep.get(key)
         return int(full) if m is None else int(m.sum())
 
+    @property
+    def identity(self) -> bool:
+        """Every number passes unchanged."""
+        return all(self.keep[k] is None and self.scaled[k] is None for k in self.keys)
+
+    def _plan(self, sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, int]:
+        """For flat inputs of these key sizes (computed once per sizes): the input columns kept, the output
+        columns divided by the scale, and the scale's input column."""
+        plans = self.__dict__.setdefault("_plans", {})
+        if sizes not in plans:
+            cols, scaled_out, start, scale_col = [], [], 0, -1
+            for k, n in zip(self.keys, sizes):
+                m, s = self.keep.get(k), self.scaled.get(k)
+                kept = np.arange(start, start + n) if m is None else start + np.flatnonzero(m)
+                if s is not None:
+                    scaled_out.extend(len(cols) + np.flatnonzero(s))
+                cols.extend(kept.tolist())
+                if k == "embodiment":
+                    scale_col = start + scale_index()
+                start += n
+            plans[sizes] = (np.array(cols, dtype=np.int64), np.array(scaled_out, dtype=np.int64), scale_col)
+        return plans[sizes]
+
     def apply(self, x: np.ndarray, sizes: Sequence[int]) -> np.ndarray:
         """The viewed numbers of flat observations ``x`` (..., Σ sizes): ``self.keys`` concatenated, each
         ``sizes[i]`` long (float32)."""
         x = np.asarray(x, dtype=np.float32)
-        cuts = np.cumsum([0, *sizes])
-        parts = {k: x[..., cuts[i]:cuts[i + 1]] for i, k in enumerate(self.keys)}
-        out = []
-        for k in self.keys:
-            v, m, s = parts[k], self.keep.get(k), self.scaled.get(k)
-            if m is not None:
-                v = v[..., m]
-            if s is not None:
-                v = v.copy()
-                v[..., s] /= parts["embodiment"][..., scale_index(), None]
-            out.append(v)
-        return np.concatenate(out, axis=-1)
+        cols, scaled_out, scale_col = self._plan(tuple(int(n) for n in sizes))
+        out = x[..., cols]  # a copy (fancy indexing)
+        if len(scaled_out):
+            out[..., scaled_out] /= x[..., scale_col, None]
+        return out
 
     def flatten(self, obs: dict) -> np.ndarray:
         """The chosen keys of a Dict observation, viewed, as one float32 vector."""
         xs = [np.asarray(obs[k], dtype=np.float32).ravel() for k in self.keys]
-        if all(self.keep[k] is None and self.scaled[k] is None for k in self.keys):
+        if self.identity:
             return np.concatenate(xs)
         return self.apply(np.concatenate(xs), [len(v) for v in xs])
 

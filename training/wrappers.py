@@ -44,7 +44,9 @@ def obs_sizes(robot: str, keys: Sequence[str], flat_dim: int, view: InputView | 
 
 def flatten_obs(obs: dict, keys: Sequence[str], view: InputView | None = None) -> np.ndarray:
     """The chosen keys of a Dict observation as one float32 vector (through ``view``: :mod:`.inputs`)."""
-    return (view or all_inputs(keys)).flatten(obs)
+    if view is None:
+        return np.concatenate([np.asarray(obs[k], dtype=np.float32).ravel() for k in keys])
+    return view.flatten(obs)
 
 
 class FlattenObs(gym.ObservationWrapper):
