@@ -79,6 +79,8 @@ class InputView:
         """The viewed numbers of flat observations ``x`` (..., Σ sizes): ``self.keys`` concatenated, each
         ``sizes[i]`` long (float32)."""
         x = np.asarray(x, dtype=np.float32)
+        if self.identity:
+            return x
         cols, scaled_out, scale_col = self._plan(tuple(int(n) for n in sizes))
         out = x[..., cols]  # a copy (fancy indexing)
         if len(scaled_out):
