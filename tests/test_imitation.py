@@ -210,3 +210,33 @@ def test_success_only_leaves_out_failed_episodes(tmp_path):
     every, kept = load_demos(tmp_path / "both"), load_demos(tmp_path / "both", success_only=True)
     assert every.episodes == 4 and kept.episodes == 2 and len(kept.obs) < len(every.obs)
 
+
+
+def test_ema_checkpoints_hold_the_averaged_weights_and_resume(tmp_path, dataset):
+    import io
+
+    import torch
+
+    def blob(path: Path):
+        with zipfile.ZipFile(path) as z:
+            return torch.load(io.BytesIO(z.read("policy.pt")), weights_only=False)
+
+    run = _train(tmp_path, dataset, "algo=bc", "total_timesteps=120", "eval.episodes=0", "algo.params.ema=0.9",
+                 "checkpoint_freq=60")
+    b = blob(run / "final_model.zip")
+    assert set(b) >= {"model", "train_model"}
+    assert not all(torch.equal(b["model"][k], b["train_model"][k]) for k in b["model"])  # the average, not the last step
+    # resuming from the 60-step checkpoint gives the uninterrupted run's weights, average included
+    import shutil
+
+    (run / "summary.json").unlink()
+    for f in ("final_model.zip", "checkpoints/step_000000120.zip"):
+        (run / f).unlink()
+    r = run_cli("train", f"resume={run}", "progress=false")
+    assert r.returncode == 0, r.stderr
+    c = blob(run / "final_model.zip")
+    for key in ("model", "train_model"):
+        assert all(torch.allclose(b[key][k], c[key][k], atol=1e-6) for k in b[key]), key
+    r = run_cli("eval", f"checkpoint={run / 'final_model.zip'}", "episodes=1", "robot=unitree_h1", f"out={tmp_path / 'ev'}")
+    assert r.returncode == 0, r.stderr
+    shutil.rmtree(tmp_path / "ev")

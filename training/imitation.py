@@ -435,6 +435,41 @@ class ImitationPolicy:
 
 # --- training ------------------------------------------------------------------------------------------------
 
+class EMA:
+    """An exponential moving average of the weights (as Diffusion Policy and LeRobot keep): the policy that
+    is saved and evaluated is the average, which varies far less from checkpoint to checkpoint than the
+    last step's weights. ``decay`` 0 turns it off. The decay warms up as ``min(decay, (1 + k) / (10 + k))``
+    (diffusers' EMAModel), so early averages are not dominated by the random initialisation."""
+
+    def __init__(self, net, decay: float):
+        import copy
+
+        self.decay = float(decay)
+        self.avg = copy.deepcopy(net).requires_grad_(False) if self.decay > 0 else None
+
+    def update(self, net, step: int) -> None:
+        if self.avg is None:
+            return
+        import torch
+
+        d = min(self.decay, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for a, w in zip(self.avg.state_dict().values(), net.state_dict().values()):
+                if a.dtype.is_floating_point:
+                    a.mul_(d).add_(w, alpha=1 - d)
+                else:
+                    a.copy_(w)
+
+    def state(self, net) -> dict:
+        if self.avg is None:
+            return {"model": net.state_dict()}
+        return {"model": self.avg.state_dict(), "train_model": net.state_dict()}
+
+    def load(self, blob: dict) -> None:
+        if self.avg is not None:
+            self.avg.load_state_dict(blob["model"])  # a run resumed with ema newly on starts its average there
+
+
 def _save(path: Path, meta: dict, blob: dict) -> Path:
     """A checkpoint: ``policy.pt`` + ``hground/meta.json`` in one zip, written atomically."""
     import torch
@@ -481,6 +516,7 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     data = chunk_dataset(demos, norm, int(p["n_obs_steps"]), int(p["horizon"]), xv)
     obs_dim = int(xv.shape[1])
     net = build_net(kind, obs_dim, p)
+    ema = EMA(net, float(p.get("ema", 0.0) or 0.0))
     opt = torch.optim.AdamW(net.parameters(), lr=float(p["learning_rate"]), weight_decay=float(p.get("weight_decay", 1e-6)))
     total = int(cfg["total_timesteps"])
     warm = int(p.get("warmup_steps", 500))
@@ -488,6 +524,7 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     noise_sched = _schedulers(p)[0] if kind == "diffusion" else None
     gen = torch.Generator().manual_seed(seed)
     step = 0
+    resumed_order = None
     meta = {"config": cfg, "seed": seed, "obs_keys": ["canonical", "task", "embodiment"], "git_revision": git_revision(),
             "robot": robots[0], "robots": robots, "task": demos.task, "task_dim": demos.task_dim, "obs_dim": obs_dim,
             "full_obs_dim": full_dim,
@@ -500,19 +537,23 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
             raise HGroundError(f"resume={run_dir}: no checkpoint in {run_dir / 'checkpoints'} yet; start the run again")
         with zipfile.ZipFile(last) as z:
             blob = torch.load(io.BytesIO(z.read("policy.pt")), map_location="cpu", weights_only=False)
-        net.load_state_dict(blob["model"])
+        net.load_state_dict(blob.get("train_model", blob["model"]))
+        ema.load(blob)
         opt.load_state_dict(blob["optimizer"])
         sched.load_state_dict(blob["lr_schedule"])
         gen.set_state(blob["generator"])
         step = int(blob["step"])
+        order = blob.get("data_order")  # where in its shuffled epoch the run stopped: resuming replays the same batches
+        resumed_order = (order[0], int(order[1])) if order is not None and len(order[0]) == len(data) else None
     else:
         import yaml
 
         (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
 
     def blob_now() -> dict:
-        return {"model": net.state_dict(), "optimizer": opt.state_dict(), "lr_schedule": sched.state_dict(),
-                "generator": gen.get_state(), "step": step, "normalizer": norm.state()}
+        # "model" is what a policy loads: the averaged weights when ema is on ("train_model" resumes training)
+        return {**ema.state(net), "optimizer": opt.state_dict(), "lr_schedule": sched.state_dict(),
+                "generator": gen.get_state(), "step": step, "normalizer": norm.state(), "data_order": (perm, pos)}
 
     logger = configure(str(run_dir / "tb"), ["tensorboard", "csv"])
     ev = cfg["eval"]
@@ -534,7 +575,7 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
         return s
 
     n = len(data)
-    perm, pos = torch.randperm(n, generator=gen), 0
+    perm, pos = resumed_order if resumed_order is not None else (torch.randperm(n, generator=gen), 0)
     losses = []
     t0 = time.time()
     progress.start(step)
@@ -552,6 +593,7 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
             opt.step()
             sched.step()
             step += 1
+            ema.update(net, step)
             losses.append(float(loss.detach()))
             if step % 100 == 0 or step == total:
                 logger.record("train/loss", float(np.mean(losses)))
