@@ -16,6 +16,7 @@ import numpy as np
 from humanoid_ground.robots import paths
 from humanoid_ground.robots._pybullet import p
 
+from .clearance import ClearanceProbe
 from .robot import Robot
 
 #: workspaces per (asset key, base mode): computing one takes seconds, so it is kept in memory and on disk
@@ -27,10 +28,11 @@ _REACH_MEMO: dict[tuple, np.ndarray] = {}
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Hash of the code that computes a workspace (this module, the kinematics): part of the cache name,
-    so a change to ``GRID``, ``HEIGHTS`` or the IK never reuses stale cells."""
+    """Hash of the code that computes a workspace (this module, the kinematics, the controller replay and
+    its kernels): part of the cache name, so a change to ``GRID``, ``HEIGHTS`` or the IK never reuses
+    stale cells."""
     here = Path(__file__).resolve().parent
-    return hashlib.sha256(b"".join((here / f).read_bytes() for f in ("workspace.py", "kinematics.py"))).hexdigest()[:12]
+    return hashlib.sha256(b"".join((here / f).read_bytes() for f in ("workspace.py", "kinematics.py", "clearance.py", "kernels.py"))).hexdigest()[:12]
 
 
 def _disk_path(robot: Robot):
@@ -113,8 +115,9 @@ class Workspace:
                 return cls.from_robot(robot)
             except (ValueError, KeyError):
                 pass
-        # choose the bench height where the arms reach the most positions (hands stay above the bench)
-        best = None
+        # choose the bench height where the arms work at the most positions (hands stay above the bench):
+        # the cells the IK reaches, then those the controller reaches clear of body and bench (clearance.py)
+        candidates = []
         for k in range(9):
             top = min(center[2] - (0.06 + 0.05 * k) * scale, hand_low - 0.01 * scale)
             ws = make(top)
@@ -123,10 +126,27 @@ class Workspace:
                 ws.cells[side], ws.drop_cells[side] = ws._reachable_cells(robot, side)
                 if not len(ws.cells[side]):  # the default pose may sit on joint limits: IK from mid-range too
                     ws.cells[side], ws.drop_cells[side] = ws._reachable_cells(robot, side, mid_start=True)
-            n = sum(len(c) for c in ws.cells.values())
-            if best is None or n > best[0]:
-                best = (n, ws)
-        ws = best[1] if best else make(float(center[2] - 0.1 * scale))
+            candidates.append((sum(len(c) for c in ws.cells.values()), k, ws))
+        best = None
+        if robot.arms:
+            probe = ClearanceProbe(robot)
+            try:
+                # most IK cells first; clearance only removes cells, so a height with fewer IK cells than
+                # the best count so far cannot win
+                for n_ik, k, ws in sorted(candidates, key=lambda c: (-c[0], c[1])):
+                    if best is not None and n_ik <= best[0]:
+                        break
+                    ws._clear_cells(probe)
+                    n = sum(len(c) for c in ws.cells.values())
+                    if all(len(c) for c in ws.cells.values()) and (best is None or n > best[0] or (n == best[0] and k < best[1])):
+                        best = (n, k, ws)
+            finally:
+                probe.close()
+            if best is None:  # no height leaves every arm a clear cell: the IK's cells, as a best effort
+                n_ik, k, ws = max(candidates, key=lambda c: (c[0], -c[1]))
+                ws.cells = ws._ik_cells
+                best = (n_ik, k, ws)
+        ws = best[2] if best else make(float(center[2] - 0.1 * scale))
         ws._hand_low = hand_low
         _CACHE[key] = {"bench_top": ws.bench_top, "cells": {k: v.tolist() for k, v in ws.cells.items()},
                        "drop_cells": {k: v.tolist() for k, v in ws.drop_cells.items()}}
@@ -172,6 +192,20 @@ class Workspace:
                 elif reach[-1]:
                     drop.append(xy)
         return np.array(out).reshape(-1, 2), np.array(drop).reshape(-1, 2)
+
+    def _clear_cells(self, probe: ClearanceProbe) -> None:
+        """Keep the cells where the ``ee_delta`` controller, walking from the default pose, reaches both
+        heights clear of the body and the bench; none if an arm already rests in the bench."""
+        self._ik_cells = dict(self.cells)
+        probe.set_bench(self.bench_top, self.bench_x, self.bench_y)
+        if not probe.bench_free():
+            self.cells = {s: np.zeros((0, 2)) for s in self.cells}
+            return
+        so = max(self.scale, 0.6)
+        for side, cells in self.cells.items():
+            keep = [all(probe.works_at(side, np.array([x, y, self.bench_top + h * so])) for h in self.HEIGHTS)
+                    for x, y in cells]
+            self.cells[side] = cells[np.asarray(keep, dtype=bool)].reshape(-1, 2)
 
     def sample_cells(self, side: str, rng: np.random.Generator, n: int, min_dist: float,
                      heights: list[tuple[float, ...]] | None = None, robot: Robot | None = None) -> list[np.ndarray]:
