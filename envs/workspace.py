@@ -115,8 +115,9 @@ class Workspace:
                 return cls.from_robot(robot)
             except (ValueError, KeyError):
                 pass
-        # choose the bench height where the arms work at the most positions (hands stay above the bench):
-        # the cells the IK reaches, then those the controller reaches clear of body and bench (clearance.py)
+        # choose the bench height where the arms reach the most positions (hands stay above the bench),
+        # then keep the cells the controller reaches clear of body and bench (clearance.py); a height
+        # where an arm keeps no clear cell gives way to the next best
         candidates = []
         for k in range(9):
             top = min(center[2] - (0.06 + 0.05 * k) * scale, hand_low - 0.01 * scale)
@@ -127,25 +128,22 @@ class Workspace:
                 if not len(ws.cells[side]):  # the default pose may sit on joint limits: IK from mid-range too
                     ws.cells[side], ws.drop_cells[side] = ws._reachable_cells(robot, side, mid_start=True)
             candidates.append((sum(len(c) for c in ws.cells.values()), k, ws))
-        best = None
-        if robot.arms:
+        ranked = sorted(candidates, key=lambda c: (-c[0], c[1]))
+        best = ranked[0] if ranked and robot.arms else None
+        if best is not None:
             probe = ClearanceProbe(robot)
             try:
-                # most IK cells first; clearance only removes cells, so a height with fewer IK cells than
-                # the best count so far cannot win
-                for n_ik, k, ws in sorted(candidates, key=lambda c: (-c[0], c[1])):
-                    if best is not None and n_ik <= best[0]:
+                for n_ik, k, ws in ranked:
+                    if n_ik == 0:
                         break
+                    ik_cells = dict(ws.cells)
                     ws._clear_cells(probe)
-                    n = sum(len(c) for c in ws.cells.values())
-                    if all(len(c) for c in ws.cells.values()) and (best is None or n > best[0] or (n == best[0] and k < best[1])):
-                        best = (n, k, ws)
+                    if all(len(c) for c in ws.cells.values()):
+                        best = (n_ik, k, ws)
+                        break
+                    ws.cells = ik_cells  # no clear cell for an arm here: the next height, or the IK's cells
             finally:
                 probe.close()
-            if best is None:  # no height leaves every arm a clear cell: the IK's cells, as a best effort
-                n_ik, k, ws = max(candidates, key=lambda c: (c[0], -c[1]))
-                ws.cells = ws._ik_cells
-                best = (n_ik, k, ws)
         ws = best[2] if best else make(float(center[2] - 0.1 * scale))
         ws._hand_low = hand_low
         _CACHE[key] = {"bench_top": ws.bench_top, "cells": {k: v.tolist() for k, v in ws.cells.items()},
@@ -196,7 +194,6 @@ class Workspace:
     def _clear_cells(self, probe: ClearanceProbe) -> None:
         """Keep the cells where the ``ee_delta`` controller, walking from the default pose, reaches both
         heights clear of the body and the bench; none if an arm already rests in the bench."""
-        self._ik_cells = dict(self.cells)
         probe.set_bench(self.bench_top, self.bench_x, self.bench_y)
         if not probe.bench_free():
             self.cells = {s: np.zeros((0, 2)) for s in self.cells}
