@@ -68,6 +68,8 @@ class ClearanceProbe:
                         skip.add(frozenset((a, o)))
         self.skip = skip
         self.bench = None
+        # per arm: where each arm joint sits in its kinematic chain (the rows of fk_chain's frames)
+        self._rows = {s: [[j.name for j in a.chain].index(b.joint_names[c]) for c in a.cols] for s, a in robot.arms.items()}
 
     def close(self) -> None:
         try:
@@ -83,8 +85,7 @@ class ClearanceProbe:
     def _frames(self, arm, q: np.ndarray):
         """Link frames (R, P) of the arm's joints and the TCP's world position and rotation at ``q``."""
         Ts = self.robot.kin.fk_chain(arm.chain, q, self.T_base)
-        names = [j.name for j in arm.chain]
-        rows = [names.index(self.robot.body.joint_names[c]) for c in arm.cols]
+        rows = self._rows[arm.side]
         R = np.ascontiguousarray(np.stack([Ts[i][:3, :3] for i in rows]))
         P = np.ascontiguousarray(np.stack([Ts[i][:3, 3] for i in rows]))
         T = Ts[-1]

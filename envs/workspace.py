@@ -136,12 +136,11 @@ class Workspace:
                 for n_ik, k, ws in ranked:
                     if n_ik == 0:
                         break
-                    ik_cells = dict(ws.cells)
-                    ws._clear_cells(probe)
-                    if all(len(c) for c in ws.cells.values()):
+                    clear = ws._clear_cells(probe)
+                    if all(len(c) for c in clear.values()):  # else the next height, or the IK's cells
+                        ws.cells = clear
                         best = (n_ik, k, ws)
                         break
-                    ws.cells = ik_cells  # no clear cell for an arm here: the next height, or the IK's cells
             finally:
                 probe.close()
         ws = best[2] if best else make(float(center[2] - 0.1 * scale))
@@ -191,18 +190,19 @@ class Workspace:
                     drop.append(xy)
         return np.array(out).reshape(-1, 2), np.array(drop).reshape(-1, 2)
 
-    def _clear_cells(self, probe: ClearanceProbe) -> None:
-        """Keep the cells where the ``ee_delta`` controller, walking from the default pose, reaches both
+    def _clear_cells(self, probe: ClearanceProbe) -> dict[str, np.ndarray]:
+        """Per arm, the cells where the ``ee_delta`` controller, walking from the default pose, reaches both
         heights clear of the body and the bench; none if an arm already rests in the bench."""
         probe.set_bench(self.bench_top, self.bench_x, self.bench_y)
         if not probe.bench_free():
-            self.cells = {s: np.zeros((0, 2)) for s in self.cells}
-            return
+            return {s: np.zeros((0, 2)) for s in self.cells}
         so = max(self.scale, 0.6)
+        out = {}
         for side, cells in self.cells.items():
             keep = [all(probe.works_at(side, np.array([x, y, self.bench_top + h * so])) for h in self.HEIGHTS)
                     for x, y in cells]
-            self.cells[side] = cells[np.asarray(keep, dtype=bool)].reshape(-1, 2)
+            out[side] = cells[np.asarray(keep, dtype=bool)].reshape(-1, 2)
+        return out
 
     def sample_cells(self, side: str, rng: np.random.Generator, n: int, min_dist: float,
                      heights: list[tuple[float, ...]] | None = None, robot: Robot | None = None) -> list[np.ndarray]:

@@ -446,17 +446,20 @@ class EMA:
 
         self.decay = float(decay)
         self.avg = copy.deepcopy(net).requires_grad_(False) if self.decay > 0 else None
+        self._pairs = None
 
     def update(self, net, step: int) -> None:
         if self.avg is None:
             return
         import torch
 
+        if self._pairs is None:  # the tensors themselves (state_dict is rebuilt on every call): paired once
+            self._pairs = list(zip(self.avg.state_dict().values(), net.state_dict().values()))
         d = min(self.decay, (1 + step) / (10 + step))
         with torch.no_grad():
-            for a, w in zip(self.avg.state_dict().values(), net.state_dict().values()):
+            for a, w in self._pairs:
                 if a.dtype.is_floating_point:
-                    a.mul_(d).add_(w, alpha=1 - d)
+                    a.lerp_(w, 1 - d)
                 else:
                     a.copy_(w)
 
