@@ -21,7 +21,6 @@ from .robot import Robot
 
 #: workspaces per (asset key, base mode): computing one takes seconds, so it is kept in memory and on disk
 _CACHE: dict[tuple, dict] = {}
-WORKSPACE_VERSION = "9"
 #: per (asset key, base mode, arm, heights): the cells where the arm also reaches those heights
 _REACH_MEMO: dict[tuple, np.ndarray] = {}
 
@@ -37,7 +36,7 @@ def code_fingerprint() -> str:
 
 def _disk_path(robot: Robot):
     try:
-        return paths.cache_dir() / "workspace" / f"{robot.asset.key}-{robot.base_mode}-v{WORKSPACE_VERSION}-{code_fingerprint()}.json"
+        return paths.cache_dir() / "workspace" / f"{robot.asset.key}-{robot.base_mode}-{code_fingerprint()}.json"
     except Exception:  # pragma: no cover
         return None
 

@@ -26,9 +26,6 @@ from .resolve import model_path
 from .repair import merge_dummy_root
 from .urdf import apply_joint_limits, check_inertials, check_structure, fix_efforts, parse_urdf, process_meshes, repair_inertias
 
-#: bump when the importer's output changes, so old cache entries are not reused
-IMPORTER_VERSION = "7"
-
 
 @dataclass
 class JointInfo:
@@ -111,6 +108,8 @@ IMPORTER_MODULES = ("asset", "urdf", "repair", "mjcf", "mesh", "geometry", "reso
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
+    """Hash of the importer's modules: part of every asset's cache key (no hand-bumped version), so any change
+    to the importer re-imports."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
     for m in IMPORTER_MODULES:
@@ -122,7 +121,6 @@ def cache_key(card: RobotCard, src: Path) -> str:
     """Hash of the importer's code, the source model (its bytes, and its folder's files) and the
     card fields that shape the asset (collision model, joint limits, default pose, base link)."""
     h = hashlib.sha256()
-    h.update(IMPORTER_VERSION.encode())
     h.update(code_fingerprint().encode())
     h.update(card.source.kind.encode())
     h.update(_file_fingerprint(src).encode())
@@ -183,7 +181,7 @@ def _build(card: RobotCard, src: Path, out: Path) -> dict:
     joints = _joint_infos(root, extra)
     free_base = extra.get("free_base", True)
     meta = {
-        "importer_version": IMPORTER_VERSION,
+        "importer": code_fingerprint(),
         "card": card.name,
         "source": str(src),
         "root_link": root_link,
@@ -217,7 +215,7 @@ def _build_variant(card: RobotCard, base: RobotAsset, draw, out: Path) -> dict:
     tree.write(urdf_path, encoding="unicode", xml_declaration=True)
     extra = {"joints": {j.name: {"damping": j.damping, "armature": j.armature} for j in base.joints}}
     joints = _joint_infos(root, extra)
-    meta = {"importer_version": IMPORTER_VERSION, "card": card.name, "source": f"variant of {base.card.name} ({base.key})",
+    meta = {"importer": code_fingerprint(), "card": card.name, "source": f"variant of {base.card.name} ({base.key})",
             "root_link": base.root_link, "joints": [j.__dict__ for j in joints], "links": links,
             "warnings": list(base.warnings), "counts": base.counts, "hull_counts": base.hull_counts,
             "free_base": base.free_base, "built_at": time.time(), "morph": draw.__dict__}
