@@ -75,6 +75,8 @@ def test_train_eval_bench_collect_resume(tmp_path, dataset, algo):
     with zipfile.ZipFile(run / "best_model.zip") as z:
         meta = json.loads(z.read("hground/meta.json"))
     assert meta["robots"] == ["unitree_h1", "fourier_gr1t2"] and meta["config"]["algo"]["name"] == algo
+    # bc's default embodiment=auto, decided at training (2 bodies: out) and kept in the checkpoint; diffusion: in
+    assert meta["config"]["algo"]["params"]["embodiment"] is (algo == "diffusion")
 
     r = run_cli("eval", f"checkpoint={run}", "episodes=1", "robot=booster_t1", f"out={tmp_path / 'ev'}")
     assert r.returncode == 0, r.stderr
@@ -174,7 +176,18 @@ def test_bad_datasets_and_robots_are_one_line(tmp_path, dataset):
     info["features"].pop("action")
     (broken / "meta" / "info.json").write_text(json.dumps(info))
     one_line(run_cli("train", "algo=bc", f"dataset={broken}", f"out_root={tmp_path / 'runs'}"), "action")
+    one_line(run_cli("train", "algo=bc", f"dataset={dataset}", "algo.params.embodiment=sometimes", f"out_root={tmp_path / 'runs'}"),
+             "true, false or auto")
     assert not (tmp_path / "runs").exists()
+
+
+def test_embodiment_auto_is_decided_by_the_number_of_training_bodies():
+    from humanoid_ground.training.imitation import AUTO_EMBODIMENT_BODIES, resolve_embodiment
+
+    p = {"embodiment": "auto"}
+    assert resolve_embodiment(p) == "auto"  # undecided until the data is read
+    assert resolve_embodiment(p, AUTO_EMBODIMENT_BODIES - 1) is False and resolve_embodiment(p, AUTO_EMBODIMENT_BODIES) is True
+    assert resolve_embodiment({"embodiment": False}, 50) is False and resolve_embodiment({"embodiment": "true"}, 1) is True
 
 
 def test_checkpoint_of_another_schema_is_refused_by_eval(tmp_path, dataset):

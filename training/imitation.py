@@ -164,17 +164,38 @@ def load_demos(path: str | Path, robots: list[str] | None = None, task: str | No
                  episodes=sum(taken.values()))
 
 
+#: ``algo.params.embodiment: auto`` puts the descriptor in with this many training bodies or more. Measured
+#: (README, 2026-12-05): with 4 bodies the network uses the descriptor as a body ID and a new body's is far
+#: outside them (zero-shot worse with it); with 24 (4 robots + 20 procedural variants) it interpolates
+#: between bodies (zero-shot on a held-out vendor 62-80 % with it, 28 % without).
+AUTO_EMBODIMENT_BODIES = 10
+
+
+def resolve_embodiment(p: dict, n_bodies: int | None = None) -> bool | str:
+    """``algo.params.embodiment`` as a bool (``auto`` decided by the number of training bodies); with
+    ``n_bodies`` None (before the data is read) ``auto`` stays ``"auto"``. Anything else is a one-line error."""
+    v = p.get("embodiment", True)
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        v = v.lower() == "true"
+    if isinstance(v, bool):
+        return v
+    if v == "auto":
+        return "auto" if n_bodies is None else n_bodies >= AUTO_EMBODIMENT_BODIES
+    raise HGroundError(f"algo.params.embodiment={v!r}: use true, false or auto (in with {AUTO_EMBODIMENT_BODIES}+ training bodies)")
+
+
 def imitation_view(p: dict, task: str, task_params: dict | None, task_dim: int):
     """What a bc/diffusion policy sees of its flat observation (canonical state 23, task state
     ``task_dim``, embodiment): ``algo.params.inputs`` as :mod:`.inputs` defines it, and the embodiment
-    descriptor unless ``algo.params.embodiment`` is false."""
+    descriptor unless ``algo.params.embodiment`` is false (``auto`` is decided when the data is read:
+    :func:`resolve_embodiment`)."""
     from humanoid_ground.envs.embodiment import DIM
 
     from .inputs import input_view
 
     view = input_view(["canonical", "task", "embodiment"], str(p.get("inputs", "all")), task, task_params, task_dim,
                       setting="algo.params.inputs")
-    if not bool(p.get("embodiment", True)):
+    if resolve_embodiment(p) is False:
         view.keep["embodiment"] = np.zeros(DIM, dtype=bool)
     return view
 
@@ -510,6 +531,8 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     tail = p.get("success_tail")
     demos = load_demos(cfg["dataset"], robots, cfg["task"]["name"], cfg.get("dataset_episodes") or None,
                        None if tail is None else int(tail), bool(p.get("success_only", False)))
+    p["embodiment"] = resolve_embodiment(p, len(demos.robots))  # the checkpoint's config holds the decision
+    cfg["algo"]["params"]["embodiment"] = p["embodiment"]
     norm = Normalizer(demos.stats)
     full_dim = demos.obs.shape[1]
     view = imitation_view(p, demos.task, cfg["task"].get("params"), demos.task_dim)
