@@ -393,14 +393,15 @@ def cmd_bench(args) -> int:
         from humanoid_ground.kv import parse_kv
         from humanoid_ground.training.bench import calibrate
 
-        o = parse_kv(opts_args[1:], {"suite": None, "workers": 1, "out": None, "robots": None}, "bench calibrate", required=("suite",))
-        robots = o["robots"]
-        robots = [robots] if isinstance(robots, str) else robots
-        if robots is not None and not robots:
-            raise HGroundError("robots=[]: the list is empty; name the robots to calibrate, or leave robots= out for the whole suite")
+        o = parse_kv(opts_args[1:], {"suite": None, "workers": 1, "out": None, "robots": None, "tasks": None}, "bench calibrate",
+                     required=("suite",))
+        robots, tasks = ([v] if isinstance(v, str) else v for v in (o["robots"], o["tasks"]))
+        for key, v in (("robots", robots), ("tasks", tasks)):
+            if v is not None and not v:
+                raise HGroundError(f"{key}=[]: the list is empty; name the {key} to calibrate, or leave {key}= out for the whole suite")
         with _progress(f"calibrating {o['suite']}") as step:
             path = calibrate(str(o["suite"]), int(o["workers"]), o["out"], progress=lambda pol, r: step(f"{pol} {r['robot']}/{r['task']}"),
-                             robots=robots)
+                             robots=robots, tasks=tasks)
         print(f"wrote random/expert references to {path}")
         return 0
     from humanoid_ground.kv import parse_kv
@@ -508,7 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("collect", cmd_collect, "record episodes into a LeRobot v3 dataset: robot=... task=... policy=expert|random|CKPT episodes=N "
                                  "out=DIR [cameras=head,wrist resolution=224 workers=N resume=true]"),
         ("bench", cmd_bench, "benchmark suites: bench list | bench suite=NAME policy=expert|random|CKPT|module:fn out=DIR "
-                             "[robots=[..] workers=N backend=local|ray resume=true] | bench report DIR | bench calibrate suite=NAME [robots=[..]]"),
+                             "[robots=[..] workers=N backend=local|ray resume=true] | bench report DIR | bench calibrate suite=NAME [robots=[..]] [tasks=[..]]"),
     )
     for name, func, text in kv_commands:
         p = sub.add_parser(name, help=text, description=text, add_help=False)

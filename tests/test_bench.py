@@ -178,6 +178,25 @@ def test_calibrate_some_robots_merges_and_added_robots_go_to_the_users_file(tmp_
     assert mixed.returncode == 2 and "separate runs" in mixed.stderr and mixed.stderr.count("\n") == 1
 
 
+def test_calibrate_some_tasks_keeps_the_other_cells(tmp_path):
+    """bench calibrate tasks=[...]: only that task's cells are run again, the others are kept as they were;
+    a task the suite does not hold is a one-line error."""
+    suite = _tiny_suite(tmp_path)
+    refs = tmp_path / "refs.json"
+    assert run_cli("bench", "calibrate", f"suite={suite}", "robots=[unitree_g1]", f"out={refs}").returncode == 0
+    d = json.loads(refs.read_text())
+    d["cells"]["unitree_g1/reach"]["expert"]["success_rate"] = 0.123  # a marker: this cell must survive
+    refs.write_text(json.dumps(d))
+    r = run_cli("bench", "calibrate", f"suite={suite}", "tasks=[inspect]", f"out={refs}")
+    assert r.returncode == 0, r.stderr
+    cells = json.loads(refs.read_text())["cells"]
+    assert list(cells) == ["unitree_g1/reach", "unitree_h1/inspect"]
+    assert cells["unitree_g1/reach"]["expert"]["success_rate"] == 0.123
+    assert set(cells["unitree_h1/inspect"]) == {"random", "expert"}
+    bad = run_cli("bench", "calibrate", f"suite={suite}", "tasks=[peg_insert]", f"out={refs}")
+    assert bad.returncode == 2 and "peg_insert" in bad.stderr and "reach" in bad.stderr and bad.stderr.count("\n") == 1
+
+
 def test_suites_and_their_references_ship_in_the_wheel():
     """A non-editable install carries every config file (suite references too, or suites score success only)."""
     import glob

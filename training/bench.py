@@ -253,19 +253,27 @@ def strip_timing(obj):
 
 
 def calibrate(suite_name: str, workers: int = 1, out: str | None = None, progress=None,
-              robots: list[str] | None = None) -> Path:
+              robots: list[str] | None = None, tasks: list[str] | None = None) -> Path:
     """Random and expert reference numbers for the cells of a suite (the 0 and 100 of the normalised
     score), stored beside the suite as references/<name>_v<version>.json.
 
     ``robots``: only those robots' cells, merged into the file (the other cells are kept). Robots the
     suite lists go to the suite's file (a maintainer recalibrating the bodies a change touched); robots
-    it does not list (registered ones) go to the user's file (:meth:`Suite.user_reference_file`)."""
+    it does not list (registered ones) go to the user's file (:meth:`Suite.user_reference_file`).
+    ``tasks``: likewise only those tasks' cells (a change to one task's expert recalibrates that task)."""
     suite = load_suite(suite_name, robots)
+    if tasks:
+        unknown = sorted(set(tasks) - {c.task for c in suite.cells})
+        if unknown:
+            raise HGroundError(f"bench calibrate: suite {suite.id} has no cells of task(s) {', '.join(unknown)}"
+                               f"{' for these robots' if robots else ''}; its tasks: {', '.join(sorted({c.task for c in suite.cells}))}")
+        suite.cells = [c for c in suite.cells if c.task in tasks]
     if robots and suite.added_robots and len(suite.added_robots) < len(set(robots)):
         raise HGroundError(f"bench calibrate: {', '.join(suite.added_robots)} are not in suite {suite.id} and the other "
                            "robots are; calibrate the suite's robots and added robots in separate runs")
     path = Path(out) if out else (suite.user_reference_file() if suite.added_robots else suite.reference_file())
-    old = read_references(path, "calibrate") if robots else {}
+    partial = bool(robots or tasks)
+    old = read_references(path, "calibrate") if partial else {}
     if old:
         if old.get("suite") != suite.id:
             raise HGroundError(f"{path} holds references of {old.get('suite')}, not {suite.id}; pass out=PATH")
@@ -285,7 +293,7 @@ def calibrate(suite_name: str, workers: int = 1, out: str | None = None, progres
     path.parent.mkdir(parents=True, exist_ok=True)
     cells = dict(old.get("cells", {}))
     cells.update({c.key: refs.get(c.key, {}) for c in suite.cells})
-    if robots and not suite.added_robots:  # the suite's own file: its cells in the suite's order
+    if partial and not suite.added_robots:  # the suite's own file: its cells in the suite's order
         cells = {c.key: cells[c.key] for c in load_suite(suite_name).cells if c.key in cells}
     _atomic_json(path, {"suite": suite.id, "file_hash": suite.file_hash, "seeds": suite.seeds, "project_version": __version__,
                         "cells": cells})

@@ -138,8 +138,10 @@ class ScrewDrive(Task):
         """Ratchet strokes centred on the hand's starting orientation (so a wrist turns at most half a
         stroke either way): wind the open hand back by half a stroke above the head, take the head, turn
         it clockwise through the stroke, let go, lift; until the head is seated, then retreat. A wrist
-        that stops short of the stroke's end (a joint limit) sets where later strokes end: they start a
-        stroke before it."""
+        that stops short of the stroke's end (a joint limit) after turning the screw a third of a stroke or more
+        sets where later strokes end: they start a stroke before it (a stroke that stalls sooner, the arm
+        against the thread, changes nothing). A take that runs out of time without the head (the arm
+        cannot reach it wound that far back) is not turned: later takes wind back a quarter stroke less."""
         r, side, t = self.robot, self.side, self.thread
         half = np.radians(self.params.stroke_deg) / 2
         n = int(np.ceil(self.params.turns * np.pi / half - 1e-6)) + 5  # spare strokes for wrists that turn less
@@ -148,7 +150,9 @@ class ScrewDrive(Task):
         clear = max(0.02 * max(self.ws.scale, 0.6), below + 0.03)  # the hand clear of the head
         memo = Memo()
         R_n = memo("R_n", lambda: r.tcp_world(side)[1].copy())  # the neutral orientation: at the plan's start
-        state = {"turned0": 0.0, "off": np.zeros(3), "hi": half}  # hi: where a stroke ends (clockwise from neutral)
+        # hi: where a stroke ends (clockwise from neutral); floor: how far back a take may start (a take that
+        # could not reach the head wound back that far raises it)
+        state = {"turned0": 0.0, "off": np.zeros(3), "hi": half, "floor": -np.inf}
 
         def rz(a: float) -> np.ndarray:
             c, s_ = np.cos(a), np.sin(a)
@@ -161,7 +165,7 @@ class ScrewDrive(Task):
             return state["hi"]
 
         def lo() -> float:
-            return state["hi"] - 2 * half
+            return max(state["hi"] - 2 * half, state["floor"])
 
         def clockwise() -> float:  # the TCP's turn from neutral about the vertical, clockwise positive
             Rr = r.tcp_world(side)[1] @ R_n().T
@@ -186,6 +190,12 @@ class ScrewDrive(Task):
         def with_screw() -> np.ndarray:  # while turning: the TCP where the weld holds it, orbiting the axis
             return self.head_top() + rz(-(t.turned - state["turned0"])) @ state["off"]
 
+        def missed() -> bool:  # the take ran out of time without the head: the next takes wind back less
+            if self.held_by(side) == self.screw:
+                return False
+            state["floor"] = min(lo() + half / 2, hi() - np.radians(20))
+            return True
+
         def turned() -> bool:
             return t.seated or t.turned - state["turned0"] >= 2 * half - np.radians(4) or oriented(hi(), 2.0)
 
@@ -198,7 +208,9 @@ class ScrewDrive(Task):
         def let_go() -> bool:  # the first call (the turn just ended): a stroke stopped short sets the next ones' end
             if self.held_by(side) is not None:
                 y = clockwise()
-                if y < hi() - np.radians(6):
+                # only a stroke that turned the screw a third of its length or more ended at the wrist's limit;
+                # one that stalled early (the arm against the thread) says nothing about where the wrist stops
+                if y < hi() - np.radians(6) and t.turned - state["turned0"] >= 2 * half / 3:
                     state["hi"] = y + np.radians(2)
             return self.held_by(side) is None
 
@@ -208,8 +220,10 @@ class ScrewDrive(Task):
                 # a wrist that cannot turn the whole way makes a shorter stroke (the step's max_steps)
                 Step({side: Goal(on_head(clear), at(lo), 0.0)}, max_steps=35, done=wound, name=f"wind{k}", skip=seated),
                 Step({side: Goal(on_head(grip_z), at(lo), 1.0)}, max_steps=40, done=taken, name=f"take{k}", skip=seated),
-                Step({side: Goal(with_screw, at(hi), 1.0)}, max_steps=45, done=turned, name=f"turn{k}", skip=seated),
-                Step({side: Goal(with_screw, at(hi), 0.0)}, max_steps=10, settle=1, done=let_go, name=f"let_go{k}", skip=seated),
+                Step({side: Goal(with_screw, at(hi), 1.0)}, max_steps=45, done=turned, name=f"turn{k}",
+                     skip=lambda: seated() or missed()),
+                Step({side: Goal(with_screw, at(hi), 0.0)}, max_steps=10, settle=1, done=let_go, name=f"let_go{k}",
+                     skip=lambda: seated() or self.held_by(side) is None),
                 Step({side: Goal(on_head(clear), at(hi), 0.0)}, max_steps=40, done=lifted, name=f"lift{k}", skip=seated),
             ]
         steps.append(Step({side: Goal(on_head(clear), None, 0.0)}, tol=0.01, max_steps=40, name="retreat"))
