@@ -178,6 +178,8 @@ def test_bad_datasets_and_robots_are_one_line(tmp_path, dataset):
     one_line(run_cli("train", "algo=bc", f"dataset={broken}", f"out_root={tmp_path / 'runs'}"), "action")
     one_line(run_cli("train", "algo=bc", f"dataset={dataset}", "algo.params.embodiment=sometimes", f"out_root={tmp_path / 'runs'}"),
              "true, false or auto")
+    one_line(run_cli("train", "algo=bc", f"dataset={dataset}", "algo.params.actions=metres", f"out_root={tmp_path / 'runs'}"),
+             "algo.params.actions")
     assert not (tmp_path / "runs").exists()
 
 
@@ -253,3 +255,46 @@ def test_ema_checkpoints_hold_the_averaged_weights_and_resume(tmp_path, dataset)
     r = run_cli("eval", f"checkpoint={run / 'final_model.zip'}", "episodes=1", "robot=unitree_h1", f"out={tmp_path / 'ev'}")
     assert r.returncode == 0, r.stderr
     shutil.rmtree(tmp_path / "ev")
+
+
+def test_scaled_actions_are_learnt_in_body_units(tmp_path, dataset):
+    """actions=scaled: each arm's Δxyz is learnt divided by the body's scale (the rest as recorded) and the
+    policy multiplies it back by the scale of the body it runs on."""
+    import io
+
+    import torch
+
+    import humanoid_ground as hg
+    from humanoid_ground.training.checkpoint import Checkpoint
+    from humanoid_ground.training.imitation import ImitationPolicy, load_demos, position_action_columns, scale_actions
+    from humanoid_ground.training.inputs import scale_index
+
+    cols = position_action_columns()
+    assert sorted(cols.tolist()) == [0, 1, 2, 7, 8, 9]
+    a = np.random.default_rng(0).uniform(-1, 1, (5, 16)).astype(np.float32)
+    s = np.linspace(0.5, 1.2, 5)
+    b = scale_actions(a, s)
+    np.testing.assert_allclose(b[:, cols], a[:, cols] / s[:, None], rtol=1e-6)
+    other = np.setdiff1d(np.arange(16), cols)
+    assert np.array_equal(b[:, other], a[:, other])
+    np.testing.assert_allclose(scale_actions(b, s, inverse=True), a, rtol=1e-6)
+
+    run = _train(tmp_path, dataset, "algo=bc", "total_timesteps=100", "eval.episodes=0", "algo.params.actions=scaled")
+    with zipfile.ZipFile(run / "final_model.zip") as z:
+        meta = json.loads(z.read("hground/meta.json"))
+        norm = torch.load(io.BytesIO(z.read("policy.pt")), weights_only=False)["normalizer"]
+    assert meta["config"]["algo"]["params"]["actions"] == "scaled"
+    d = load_demos(dataset, success_tail=50)
+    scaled = scale_actions(d.act, d.obs[:, 23 + d.task_dim + scale_index()])
+    np.testing.assert_allclose(np.asarray(norm["a_max"])[cols], scaled[:, cols].max(0), rtol=1e-5)
+    # at run time: the same prediction, times the scale of the body the policy runs on, clipped
+    env = hg.make("reach", robot="robotis_op3")
+    obs, _ = env.reset(seed=0)
+    pol = ImitationPolicy(env, Checkpoint(run / "final_model.zip", meta, None))
+    raw = pol.norm.unact(np.zeros(16, np.float32))
+    out = pol._act(raw, obs)
+    env.close()
+    sc = float(obs["embodiment"][scale_index()])
+    np.testing.assert_allclose(out[cols], np.clip(raw[cols] * sc, -1, 1), rtol=1e-5)
+    r = run_cli("eval", f"checkpoint={run}", "episodes=1", "robot=booster_t1", f"out={tmp_path / 'ev'}")
+    assert r.returncode == 0, r.stderr

@@ -195,9 +195,46 @@ def imitation_view(p: dict, task: str, task_params: dict | None, task_dim: int):
 
     view = input_view(["canonical", "task", "embodiment"], str(p.get("inputs", "all")), task, task_params, task_dim,
                       setting="algo.params.inputs")
+    action_scaling(p)  # checks algo.params.actions
     if resolve_embodiment(p) is False:
         view.keep["embodiment"] = np.zeros(DIM, dtype=bool)
     return view
+
+
+#: ``algo.params.actions`` values: ``raw`` (the canonical action as recorded) or ``scaled`` (each arm's Δxyz in
+#: units of the body's workspace scale: learnt divided by it, multiplied by it at run time)
+ACTIONS = ("raw", "scaled")
+
+
+def action_scaling(p: dict) -> bool:
+    """Whether ``algo.params.actions`` asks for body-scaled position actions (a bad value: one-line error).
+
+    A proportional servo commands Δxyz ∝ (target − TCP); with ``scaled`` inputs a small body's distances read
+    like a large body's, but its recorded Δxyz are smaller in metres. Learning Δxyz / scale makes the same
+    inputs map to the same outputs on every body; the policy multiplies them back by its body's scale."""
+    v = str(p.get("actions", "raw"))
+    if v not in ACTIONS:
+        from humanoid_ground.errors import unknown_name
+
+        raise unknown_name("algo.params.actions value", v, list(ACTIONS))
+    return v == "scaled"
+
+
+def position_action_columns() -> np.ndarray:
+    """The canonical action's Δxyz columns of both arms."""
+    from humanoid_ground.envs.layout import ACT_POS, action_field
+
+    return np.concatenate([np.arange(16)[action_field(ACT_POS, k)] for k in range(2)])
+
+
+def scale_actions(act: np.ndarray, scale: np.ndarray, inverse: bool = False) -> np.ndarray:
+    """``act`` (..., 16) with each arm's Δxyz divided by ``scale`` (broadcast over the leading axes; ``inverse``:
+    multiplied by it)."""
+    out = np.array(act, dtype=np.float32, copy=True)
+    cols = position_action_columns()
+    s = np.asarray(scale, dtype=np.float32)[..., None]
+    out[..., cols] = out[..., cols] * s if inverse else out[..., cols] / s
+    return out
 
 
 class Normalizer:
@@ -420,6 +457,7 @@ class ImitationPolicy:
         self.net.eval()
         self.sched = _schedulers(self.p)[1] if self.kind == "diffusion" else None
         self.gen = torch.Generator().manual_seed(int(meta.get("seed", 0)))
+        self.scaled_actions = action_scaling(self.p)
         self.reset()
 
     def reset(self) -> None:
@@ -445,13 +483,21 @@ class ImitationPolicy:
             preds = np.stack([ch[self.t - s] for s, ch in self.chunks])  # oldest first
             w = np.exp(-ens * np.arange(len(preds)))
             self.t += 1
-            return np.clip(self.norm.unact((w[:, None] * preds).sum(0) / w.sum()), -1.0, 1.0).astype(np.float32)
+            return self._act(self.norm.unact((w[:, None] * preds).sum(0) / w.sum()), obs)
         if not self.queue:
             c = torch.from_numpy(np.concatenate(self.hist)[None])
             chunk = predict_chunk(self.kind, self.net, c, self.p, self.sched, self.gen).numpy()
             self.queue = list(self.norm.unact(chunk[: int(self.p["n_action_steps"])]))
         self.t += 1
-        return np.clip(self.queue.pop(0), -1.0, 1.0).astype(np.float32)
+        return self._act(self.queue.pop(0), obs)
+
+    def _act(self, a: np.ndarray, obs) -> np.ndarray:
+        """A predicted action as the env takes it: Δxyz back in the body's units (``actions: scaled``), clipped."""
+        if self.scaled_actions:
+            from .inputs import scale_index
+
+            a = scale_actions(a, float(obs["embodiment"][scale_index()]), inverse=True)
+        return np.clip(a, -1.0, 1.0).astype(np.float32)
 
 
 # --- training ------------------------------------------------------------------------------------------------
@@ -535,6 +581,13 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     cfg["algo"]["params"]["embodiment"] = p["embodiment"]
     norm = Normalizer(demos.stats)
     full_dim = demos.obs.shape[1]
+    if action_scaling(p):  # each arm's Δxyz in units of the body's scale; their ranges from the scaled frames
+        from .inputs import scale_index
+
+        demos.act = scale_actions(demos.act, demos.obs[:, 23 + demos.task_dim + scale_index()])
+        cols = position_action_columns()
+        norm.a_min[cols], norm.a_max[cols] = demos.act[:, cols].min(0), demos.act[:, cols].max(0)
+        norm.a_span = np.maximum(norm.a_max - norm.a_min, 1e-4)
     view = imitation_view(p, demos.task, cfg["task"].get("params"), demos.task_dim)
     sizes = [23, demos.task_dim, full_dim - 23 - demos.task_dim]
     xv = view.apply(demos.obs, sizes)
