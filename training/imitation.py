@@ -637,7 +637,7 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     logger = configure(str(run_dir / "tb"), ["tensorboard", "csv"])
     ev = cfg["eval"]
     evaluator = Evaluator(_eval_env_factory(cfg), robots, run_dir, int(ev["episodes"]), int(ev.get("video_episodes", 0)),
-                          int(ev.get("seed", 1_000_000)))
+                          int(ev.get("seed", 2_000_000)))
     freq, ck_freq, bs = int(ev["freq"]), int(cfg["checkpoint_freq"]), int(p["batch_size"])
     progress = RunProgress(total, f"{kind} {demos.task} {', '.join(robots)} s{seed}", evaluator,
                            bool(cfg.get("progress", True)), unit="grad steps",

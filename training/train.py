@@ -318,7 +318,7 @@ def train(cfg: dict, run_dir: Path, overrides: list[str] | None = None) -> dict:
         total = int(cfg["total_timesteps"])
         title = f"{cfg['algo']['name']} {cfg['task']['name']} {robot_tag(robots)} s{seed}"
         evaluator = EvalCallback(_eval_env_factory(cfg), listed_robots(cfg), run_dir, obs_keys, view, cfg["eval"]["freq"], cfg["eval"]["episodes"],
-                                 cfg["eval"].get("video_episodes", 0), cfg["eval"].get("seed", 1_000_000), meta)
+                                 cfg["eval"].get("video_episodes", 0), cfg["eval"].get("seed", 2_000_000), meta)
         checkpointer = CheckpointCallback(run_dir, cfg["checkpoint_freq"], meta)
         metrics = MetricsCallback()
         rollout = getattr(model, "n_steps", 1) * venv.num_envs if not is_off_policy(cfg["algo"]["name"]) else 1
