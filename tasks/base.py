@@ -85,6 +85,11 @@ class Task:
     name = "task"
     arms_required = 1
     Params = TaskParams
+    #: the task is left-right symmetric: a demo mirrored across the torso's xz-plane (the other arm making the
+    #: mirrored motion, :mod:`humanoid_ground.training.mirror`) is a valid demo of it. Its observation fields then
+    #: mirror by their kinds (points and vectors flip y, quaternions mirror, the ``arm`` flag changes sign).
+    #: False where a mirrored demo is not one (a clockwise screw turns the other way).
+    mirror_symmetric = False
     #: set by @register_task
     env_id = ""
     max_episode_steps = 200

@@ -196,6 +196,10 @@ def imitation_view(p: dict, task: str, task_params: dict | None, task_dim: int):
     view = input_view(["canonical", "task", "embodiment"], str(p.get("inputs", "all")), task, task_params, task_dim,
                       setting="algo.params.inputs")
     action_scaling(p)  # checks algo.params.actions
+    if mirroring(p):  # a task that is not mirror-symmetric is refused here (before a run folder exists)
+        from .mirror import observation_map
+
+        observation_map(task, task_params, task_dim)
     if resolve_embodiment(p) is False:
         view.keep["embodiment"] = np.zeros(DIM, dtype=bool)
     return view
@@ -218,6 +222,16 @@ def action_scaling(p: dict) -> bool:
 
         raise unknown_name("algo.params.actions value", v, list(ACTIONS))
     return v == "scaled"
+
+
+def mirroring(p: dict) -> bool:
+    """``algo.params.mirror`` as a bool (a bad value: one-line error)."""
+    v = p.get("mirror", False)
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        v = v.lower() == "true"
+    if not isinstance(v, bool):
+        raise HGroundError(f"algo.params.mirror={v!r}: use true or false")
+    return v
 
 
 def position_action_columns() -> np.ndarray:
@@ -578,6 +592,15 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     demos = load_demos(cfg["dataset"], robots, cfg["task"]["name"], cfg.get("dataset_episodes") or None,
                        None if tail is None else int(tail), bool(p.get("success_only", False)))
     p["embodiment"] = resolve_embodiment(p, len(demos.robots))  # the checkpoint's config holds the decision
+    if mirroring(p):  # every episode also mirrored; the statistics then come from both
+        from .mirror import mirror_demos
+
+        demos = mirror_demos(demos, cfg["task"].get("params"))
+        k = 23 + demos.task_dim
+        for key, x in (("observation.state", demos.obs[:, :23]), ("observation.task_state", demos.obs[:, 23:k])):
+            demos.stats[key] = {**demos.stats[key], "mean": x.mean(0), "std": x.std(0)}
+        a = demos.stats["action"]
+        demos.stats["action"] = {**a, "min": np.minimum(a["min"], demos.act.min(0)), "max": np.maximum(a["max"], demos.act.max(0))}
     cfg["algo"]["params"]["embodiment"] = p["embodiment"]
     norm = Normalizer(demos.stats)
     full_dim = demos.obs.shape[1]

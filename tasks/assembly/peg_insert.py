@@ -34,6 +34,7 @@ class PegInsertParams(TaskParams):
 @register_task("peg_insert", max_episode_steps=400, order=30)
 class PegInsert(Task):
     arms_required = 1
+    mirror_symmetric = True
     Params = PegInsertParams
 
     def __init__(self, env, params: PegInsertParams):

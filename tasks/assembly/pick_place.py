@@ -33,6 +33,7 @@ class PickPlaceParams(TaskParams):
 @register_task("pick_place", max_episode_steps=400, order=20)
 class PickPlace(Task):
     arms_required = 1
+    mirror_symmetric = True
     Params = PickPlaceParams
 
     def __init__(self, env, params: PickPlaceParams):

@@ -33,6 +33,7 @@ class ShaftInsertParams(TaskParams):
 @register_task("shaft_insert", max_episode_steps=400, order=40)
 class ShaftInsert(Task):
     arms_required = 1
+    mirror_symmetric = True
     Params = ShaftInsertParams
 
     def __init__(self, env, params: ShaftInsertParams):
