@@ -284,6 +284,7 @@ def test_scaled_actions_are_learnt_in_body_units(tmp_path, dataset):
         meta = json.loads(z.read("hground/meta.json"))
         norm = torch.load(io.BytesIO(z.read("policy.pt")), weights_only=False)["normalizer"]
     assert meta["config"]["algo"]["params"]["actions"] == "scaled"
+    assert meta["config"]["algo"]["params"]["mirror"] is False  # auto: reach is not mirror-symmetric
     d = load_demos(dataset, success_tail=50)
     scaled = scale_actions(d.act, d.obs[:, 23 + d.task_dim + scale_index()])
     np.testing.assert_allclose(np.asarray(norm["a_max"])[cols], scaled[:, cols].max(0), rtol=1e-5)

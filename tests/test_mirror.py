@@ -68,9 +68,9 @@ def test_bc_trains_on_mirrored_demos(tmp_path):
     n = len(d.obs)
     m = mirror_demos(load_demos(tmp_path / "d"))
     assert m.episodes == 2 * d.episodes and len(m.obs) == 2 * n and m.ep_start[n] == n and m.ep_end[-1] == 2 * n
+    # bc's default mirror=auto: on, since pick_place is mirror-symmetric
     r = run_cli("train", "algo=bc", f"dataset={tmp_path / 'd'}", f"out_root={tmp_path / 'runs'}", "total_timesteps=60",
-                "eval.episodes=0", "progress=false", "algo.params.hidden=32", "algo.params.layers=1", "algo.params.batch_size=32",
-                "algo.params.mirror=true")
+                "eval.episodes=0", "progress=false", "algo.params.hidden=32", "algo.params.layers=1", "algo.params.batch_size=32")
     assert r.returncode == 0, r.stdout + r.stderr
     (run,) = (tmp_path / "runs").iterdir()
     with zipfile.ZipFile(run / "final_model.zip") as z:

@@ -196,7 +196,8 @@ def imitation_view(p: dict, task: str, task_params: dict | None, task_dim: int):
     view = input_view(["canonical", "task", "embodiment"], str(p.get("inputs", "all")), task, task_params, task_dim,
                       setting="algo.params.inputs")
     action_scaling(p)  # checks algo.params.actions
-    if mirroring(p):  # a task that is not mirror-symmetric is refused here (before a run folder exists)
+    prediction_type(p)  # checks algo.params.prediction
+    if mirroring(p, task):  # a task that is not mirror-symmetric is refused here (before a run folder exists)
         from .mirror import observation_map
 
         observation_map(task, task_params, task_dim)
@@ -224,13 +225,18 @@ def action_scaling(p: dict) -> bool:
     return v == "scaled"
 
 
-def mirroring(p: dict) -> bool:
-    """``algo.params.mirror`` as a bool (a bad value: one-line error)."""
+def mirroring(p: dict, task: str) -> bool:
+    """``algo.params.mirror`` as a bool: ``auto`` is on for the tasks that declare themselves mirror-symmetric
+    (:attr:`~humanoid_ground.tasks.base.Task.mirror_symmetric`); a bad value is a one-line error."""
     v = p.get("mirror", False)
     if isinstance(v, str) and v.lower() in ("true", "false"):
         v = v.lower() == "true"
+    if v == "auto":
+        from humanoid_ground.tasks.registry import task_class
+
+        return bool(task_class(task).mirror_symmetric)
     if not isinstance(v, bool):
-        raise HGroundError(f"algo.params.mirror={v!r}: use true or false")
+        raise HGroundError(f"algo.params.mirror={v!r}: use auto, true or false")
     return v
 
 
@@ -392,11 +398,23 @@ def build_net(kind: str, obs_dim: int, p: dict):
     return Denoiser()
 
 
+#: what the denoiser predicts (``algo.params.prediction``): the noise (``epsilon``, DDPM's and Diffusion Policy's
+#: default) or the clean action chunk (``sample``)
+PREDICTIONS = ("epsilon", "sample")
+
+
+def prediction_type(p: dict) -> str:
+    v = str(p.get("prediction", "epsilon"))
+    if v not in PREDICTIONS:
+        raise HGroundError(f"algo.params.prediction={v!r}: use one of {', '.join(PREDICTIONS)}")
+    return v
+
+
 def _schedulers(p: dict):
     from diffusers import DDIMScheduler, DDPMScheduler
 
     kw = dict(num_train_timesteps=int(p["train_timesteps"]), beta_schedule="squaredcos_cap_v2", clip_sample=True,
-              prediction_type="epsilon")
+              prediction_type=prediction_type(p))
     return DDPMScheduler(**kw), DDIMScheduler(**kw)
 
 
@@ -417,7 +435,8 @@ def loss_fn(kind: str, net, batch, p: dict, noise_sched=None, gen=None):
     noise = torch.randn(x0.shape, generator=gen)
     t = torch.randint(0, noise_sched.config.num_train_timesteps, (B,), generator=gen)
     xt = noise_sched.add_noise(x0, noise, t)
-    err = ((net(xt, t, c) - noise) ** 2).reshape(a.shape).mean(-1)
+    target = noise if prediction_type(p) == "epsilon" else x0
+    err = ((net(xt, t, c) - target) ** 2).reshape(a.shape).mean(-1)
     return (err * m).sum() / m.sum().clamp(min=1)
 
 
@@ -592,7 +611,9 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     demos = load_demos(cfg["dataset"], robots, cfg["task"]["name"], cfg.get("dataset_episodes") or None,
                        None if tail is None else int(tail), bool(p.get("success_only", False)))
     p["embodiment"] = resolve_embodiment(p, len(demos.robots))  # the checkpoint's config holds the decision
-    if mirroring(p):  # every episode also mirrored; the statistics then come from both
+    p["mirror"] = mirroring(p, demos.task)  # the checkpoint's config holds the decision
+    cfg["algo"]["params"]["mirror"] = p["mirror"]
+    if p["mirror"]:  # every episode also mirrored; the statistics then come from both
         from .mirror import mirror_demos
 
         demos = mirror_demos(demos, cfg["task"].get("params"))
