@@ -5,7 +5,8 @@ episode), so it is the same for every episode and seed of a robot, and a vendor'
 a procedurally perturbed variant) gets it with no code. Lengths are in metres, positions in the
 canonical torso frame (x forward, y left, z up; see :mod:`.robot`).
 
-The layout is :data:`FIELDS` (name, size, meaning), 37 numbers; a missing arm is all zeros.
+The layout is :data:`FIELDS` (name, size, meaning), 37 numbers, with each field's kind in :data:`LAYOUT`; a
+missing arm is all zeros.
 """
 from __future__ import annotations
 
@@ -39,6 +40,13 @@ FIELDS: tuple[tuple[str, int, str], ...] = tuple(
     ("scale", 1, "workspace scale: mean arm chain length / 0.7 m, clipped to [0.3, 1.3] (1 = an adult-size humanoid)"),
 )
 DIM = sum(n for _, n, _ in FIELDS)
+#: what each field is, in the vocabulary of :data:`~.layout.FIELD_KINDS` (points in the torso frame are
+#: ``position``, the camera's unit axis is an ``orientation``; the rest are flags and scalars)
+_KINDS = {"present": "flag", "shoulder": "position", "tcp": "position", "hold": "flag", "camera.position": "position",
+          "camera.axis": "orientation", "head.joints": "flag"}
+#: (name, size, kind) of every field, in order: the layout learners read (e.g. to mirror the descriptor)
+LAYOUT: tuple[tuple[str, int, str], ...] = tuple(
+    (name, n, _KINDS.get(name, _KINDS.get(name.split(".", 1)[-1], "scalar"))) for name, n, _ in FIELDS)
 
 
 def embodiment_vector(robot, workspace) -> np.ndarray:

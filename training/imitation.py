@@ -171,17 +171,24 @@ def load_demos(path: str | Path, robots: list[str] | None = None, task: str | No
 AUTO_EMBODIMENT_BODIES = 10
 
 
+def _switch(p: dict, key: str, default, auto_means: str) -> bool | str:
+    """``algo.params.<key>``, a true/false/auto switch: a bool, or ``"auto"``; anything else is a one-line
+    error (``auto_means`` says what auto decides by)."""
+    v = p.get(key, default)
+    if isinstance(v, str) and v.lower() in ("true", "false", "auto"):
+        v = True if v.lower() == "true" else False if v.lower() == "false" else "auto"
+    if isinstance(v, bool) or v == "auto":
+        return v
+    raise HGroundError(f"algo.params.{key}={v!r}: use true, false or auto ({auto_means})")
+
+
 def resolve_embodiment(p: dict, n_bodies: int | None = None) -> bool | str:
     """``algo.params.embodiment`` as a bool (``auto`` decided by the number of training bodies); with
     ``n_bodies`` None (before the data is read) ``auto`` stays ``"auto"``. Anything else is a one-line error."""
-    v = p.get("embodiment", True)
-    if isinstance(v, str) and v.lower() in ("true", "false"):
-        v = v.lower() == "true"
-    if isinstance(v, bool):
-        return v
+    v = _switch(p, "embodiment", True, f"in with {AUTO_EMBODIMENT_BODIES}+ training bodies")
     if v == "auto":
         return "auto" if n_bodies is None else n_bodies >= AUTO_EMBODIMENT_BODIES
-    raise HGroundError(f"algo.params.embodiment={v!r}: use true, false or auto (in with {AUTO_EMBODIMENT_BODIES}+ training bodies)")
+    return v
 
 
 def imitation_view(p: dict, task: str, task_params: dict | None, task_dim: int):
@@ -228,16 +235,31 @@ def action_scaling(p: dict) -> bool:
 def mirroring(p: dict, task: str) -> bool:
     """``algo.params.mirror`` as a bool: ``auto`` is on for the tasks that declare themselves mirror-symmetric
     (:attr:`~humanoid_ground.tasks.base.Task.mirror_symmetric`); a bad value is a one-line error."""
-    v = p.get("mirror", False)
-    if isinstance(v, str) and v.lower() in ("true", "false"):
-        v = v.lower() == "true"
+    v = _switch(p, "mirror", False, "on for mirror-symmetric tasks")
     if v == "auto":
         from humanoid_ground.tasks.registry import task_class
 
         return bool(task_class(task).mirror_symmetric)
-    if not isinstance(v, bool):
-        raise HGroundError(f"algo.params.mirror={v!r}: use auto, true or false")
     return v
+
+
+def frame_stats(demos: Demos, dataset_stats: dict, mirrored: bool, scaled_actions: bool) -> dict:
+    """Statistics of frames transformed after reading, where the dataset's ``meta/stats.json`` no longer
+    describes them: mirrored frames get the mean/std of the observations they now hold; the action range
+    spans the frames' and the dataset's recorded one, except the Δxyz columns of body-scaled actions (other
+    units: the frames' own range)."""
+    st = {key: dict(v) for key, v in dataset_stats.items()}
+    k = 23 + demos.task_dim
+    if mirrored:
+        for key, x in (("observation.state", demos.obs[:, :23]), ("observation.task_state", demos.obs[:, 23:k])):
+            st[key].update(mean=x.mean(0), std=x.std(0))
+    a, rec = demos.act, dataset_stats["action"]
+    same = np.ones(a.shape[1], bool)
+    if scaled_actions:
+        same[position_action_columns()] = False
+    st["action"].update(min=np.where(same, np.minimum(a.min(0), rec["min"]), a.min(0)).astype(np.float32),
+                        max=np.where(same, np.maximum(a.max(0), rec["max"]), a.max(0)).astype(np.float32))
+    return st
 
 
 def position_action_columns() -> np.ndarray:
@@ -613,25 +635,19 @@ def train_imitation(cfg: dict, run_dir: Path) -> dict:
     p["embodiment"] = resolve_embodiment(p, len(demos.robots))  # the checkpoint's config holds the decision
     p["mirror"] = mirroring(p, demos.task)  # the checkpoint's config holds the decision
     cfg["algo"]["params"]["mirror"] = p["mirror"]
-    if p["mirror"]:  # every episode also mirrored; the statistics then come from both
+    cfg["algo"]["params"]["embodiment"] = p["embodiment"]
+    if p["mirror"]:  # every episode also mirrored
         from .mirror import mirror_demos
 
         demos = mirror_demos(demos, cfg["task"].get("params"))
-        k = 23 + demos.task_dim
-        for key, x in (("observation.state", demos.obs[:, :23]), ("observation.task_state", demos.obs[:, 23:k])):
-            demos.stats[key] = {**demos.stats[key], "mean": x.mean(0), "std": x.std(0)}
-        a = demos.stats["action"]
-        demos.stats["action"] = {**a, "min": np.minimum(a["min"], demos.act.min(0)), "max": np.maximum(a["max"], demos.act.max(0))}
-    cfg["algo"]["params"]["embodiment"] = p["embodiment"]
-    norm = Normalizer(demos.stats)
-    full_dim = demos.obs.shape[1]
-    if action_scaling(p):  # each arm's Δxyz in units of the body's scale; their ranges from the scaled frames
+    if action_scaling(p):  # each arm's Δxyz in units of the body's scale
         from .inputs import scale_index
 
         demos.act = scale_actions(demos.act, demos.obs[:, 23 + demos.task_dim + scale_index()])
-        cols = position_action_columns()
-        norm.a_min[cols], norm.a_max[cols] = demos.act[:, cols].min(0), demos.act[:, cols].max(0)
-        norm.a_span = np.maximum(norm.a_max - norm.a_min, 1e-4)
+    if p["mirror"] or action_scaling(p):  # the frames are no longer the dataset's: their own statistics
+        demos.stats = frame_stats(demos, demos.stats, p["mirror"], action_scaling(p))
+    norm = Normalizer(demos.stats)
+    full_dim = demos.obs.shape[1]
     view = imitation_view(p, demos.task, cfg["task"].get("params"), demos.task_dim)
     sizes = [23, demos.task_dim, full_dim - 23 - demos.task_dim]
     xv = view.apply(demos.obs, sizes)

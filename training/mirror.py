@@ -81,7 +81,7 @@ def action_map() -> tuple[np.ndarray, np.ndarray]:
 def observation_map(task: str, task_params: dict | None, task_dim: int) -> tuple[np.ndarray, np.ndarray]:
     """(perm, sign) mirroring the flat imitation observation: canonical state (23), task state (``task_dim``,
     padding kept as is), embodiment descriptor. A task that is not mirror-symmetric is a one-line error."""
-    from humanoid_ground.envs.embodiment import FIELDS as EMB_FIELDS
+    from humanoid_ground.envs.embodiment import LAYOUT as EMB_LAYOUT
     from humanoid_ground.envs.layout import STATE_FIELDS
     from humanoid_ground.tasks.registry import task_class
 
@@ -94,9 +94,7 @@ def observation_map(task: str, task_params: dict | None, task_dim: int) -> tuple
     if n > task_dim:
         raise HGroundError(f"task '{task}' declares {n} observation numbers, the data holds {task_dim}")
     tf.append(("padding", task_dim - n, "scalar"))
-    emb = [(name, n, "vector" if name.split(".")[-1] in ("shoulder", "tcp", "position", "axis") else "scalar")
-           for name, n, _ in EMB_FIELDS]
-    maps = [field_map(STATE_FIELDS), field_map(tf), field_map(emb)]
+    maps = [field_map(STATE_FIELDS), field_map(tf), field_map(EMB_LAYOUT)]
     perm, sign, off = [], [], 0
     for p_, s_ in maps:
         perm.append(p_ + off)
