@@ -512,7 +512,12 @@ class ImitationPolicy:
         self.net.eval()
         self.sched = _schedulers(self.p)[1] if self.kind == "diffusion" else None
         self.gen = torch.Generator().manual_seed(int(meta.get("seed", 0)))
-        self.scaled_actions = action_scaling(self.p)
+        if action_scaling(self.p):  # where the body's scale is read, and the Δxyz it multiplies (once, not per step)
+            from .inputs import scale_index
+
+            self._rescale = (scale_index(), position_action_columns())
+        else:
+            self._rescale = None
         self.reset()
 
     def reset(self) -> None:
@@ -548,11 +553,11 @@ class ImitationPolicy:
 
     def _act(self, a: np.ndarray, obs) -> np.ndarray:
         """A predicted action as the env takes it: Δxyz back in the body's units (``actions: scaled``), clipped."""
-        if self.scaled_actions:
-            from .inputs import scale_index
-
-            a = scale_actions(a, float(obs["embodiment"][scale_index()]), inverse=True)
-        return np.clip(a, -1.0, 1.0).astype(np.float32)
+        a = np.array(a, dtype=np.float32)
+        if self._rescale is not None:
+            k, cols = self._rescale
+            a[cols] *= float(obs["embodiment"][k])
+        return np.clip(a, -1.0, 1.0, out=a)
 
 
 # --- training ------------------------------------------------------------------------------------------------
