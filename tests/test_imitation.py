@@ -75,8 +75,8 @@ def test_train_eval_bench_collect_resume(tmp_path, dataset, algo):
     with zipfile.ZipFile(run / "best_model.zip") as z:
         meta = json.loads(z.read("hground/meta.json"))
     assert meta["robots"] == ["unitree_h1", "fourier_gr1t2"] and meta["config"]["algo"]["name"] == algo
-    # bc's default embodiment=auto, decided at training (2 bodies: out) and kept in the checkpoint; diffusion: in
-    assert meta["config"]["algo"]["params"]["embodiment"] is (algo == "diffusion")
+    # the default embodiment=auto (bc and diffusion), decided at training (2 bodies: out) and kept in the checkpoint
+    assert meta["config"]["algo"]["params"]["embodiment"] is False
 
     r = run_cli("eval", f"checkpoint={run}", "episodes=1", "robot=booster_t1", f"out={tmp_path / 'ev'}")
     assert r.returncode == 0, r.stderr
