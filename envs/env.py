@@ -9,6 +9,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from humanoid_ground.errors import HGroundError
 from humanoid_ground.robots import get_card, load_asset
 from humanoid_ground.robots._pybullet import p
 
@@ -75,6 +76,9 @@ class HumanoidEnv(gym.Env):
         self.card = get_card(robot)
         self.asset = load_asset(self.card)
         self.sim_cfg = SimConfig.from_dict(sim)
+        if self.sim_cfg.weld_idle and control != "ee_delta":
+            raise HGroundError(f"sim.weld_idle=true holds the joints no arm, hand or head controller drives rigid, but "
+                               f"control={control} drives every joint: use control=ee_delta, or sim.weld_idle=false")
         self.image_size = int(image_size)
         self._task_factory = task_factory
         self._build()
@@ -87,7 +91,7 @@ class HumanoidEnv(gym.Env):
     def _build(self) -> None:
         self.sim = Sim(self.sim_cfg, gui=self.render_mode == "human")
         self.cid = self.sim.cid
-        self.robot = Robot(self.asset, self.cid, base=self.base_mode, dt=self.sim_cfg.dt)
+        self.robot = Robot(self.asset, self.cid, base=self.base_mode, dt=self.sim_cfg.dt, weld_idle=self.sim_cfg.weld_idle)
         self.workspace = Workspace.from_robot(self.robot)
         #: the body descriptor (constant per robot; see :mod:`.embodiment`)
         self.embodiment = embodiment_vector(self.robot, self.workspace)

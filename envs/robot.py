@@ -13,6 +13,7 @@ from operator import itemgetter
 
 import numpy as np
 
+from humanoid_ground.errors import HGroundError
 from humanoid_ground.robots import RobotAsset
 from humanoid_ground.robots._pybullet import p
 from humanoid_ground.robots.body import RobotBody
@@ -81,18 +82,31 @@ class Robot:
     :param cid: PyBullet client id.
     :param base: ``"fixed"`` (base held at standing height) or ``"floating"`` (stands on the floor).
     :param dt: physics time step.
+    :param weld_idle: weld the joints nothing drives at their default pose (fixed base only;
+        :mod:`humanoid_ground.robots.weld`).
     """
 
-    def __init__(self, asset: RobotAsset, cid: int, base: str = "fixed", dt: float = 0.002):
+    def __init__(self, asset: RobotAsset, cid: int, base: str = "fixed", dt: float = 0.002, weld_idle: bool = False):
         self.asset, self.card, self.cid, self.base_mode = asset, asset.card, cid, base
         # a fixed base hovers 2 cm higher so the feet never press into the floor
         self.home_base = (0.0, 0.0, self.card.standing_height + (FIXED_BASE_CLEARANCE if base == "fixed" else 0.0))
         # a card's fixed base (bolted down) stays fixed in floating mode too
-        self.body = RobotBody(asset, cid, base_pos=self.home_base, fixed_base=(base == "fixed" or self.card.base_type == "fixed"), dt=dt)
+        fixed = base == "fixed" or self.card.base_type == "fixed"
+        weld = ()
+        if weld_idle:
+            if not fixed:
+                raise HGroundError(f"sim.weld_idle=true welds the idle joints of robot '{self.card.name}', which needs "
+                                   "a fixed base: use env.base=fixed, or sim.weld_idle=false")
+            from humanoid_ground.robots.weld import idle_joints
+
+            weld = idle_joints(asset)
+        self.body = RobotBody(asset, cid, base_pos=self.home_base, fixed_base=fixed, dt=dt, weld=weld)
         b = self.body
         self.id = b.id
         self.n = b.dof
-        self._q_index = b.q_index.tolist()
+        # joints read from PyBullet at every step (welded ones stay at their default, with zero velocity)
+        self._q_index = b.live_index.tolist()
+        self._live = None if not b.welded.any() else ~b.welded
         self._lower, self._upper = b.lower.tolist(), b.upper.tolist()
         self._base_known = False
         self.grips = np.zeros(2)  #: grip command per hand (left, right) in [0, 1]; see :attr:`grip`
@@ -224,8 +238,13 @@ class Robot:
         torso frame + grip (1); then the head camera's position (3) + quaternion (4) in the torso frame,
         23 numbers for every robot (a missing arm is zeros)."""
         st = p.getJointStates(self.id, self._q_index, physicsClientId=self.cid)
-        self.q = np.fromiter(map(_first, st), float, self.n)
-        self.qd = np.fromiter(map(_second, st), float, self.n)
+        if self._live is None:
+            self.q = np.fromiter(map(_first, st), float, self.n)
+            self.qd = np.fromiter(map(_second, st), float, self.n)
+        else:
+            self.q, self.qd = self.body.default_q.copy(), np.zeros(self.n)
+            self.q[self._live] = np.fromiter(map(_first, st), float, len(st))
+            self.qd[self._live] = np.fromiter(map(_second, st), float, len(st))
         if not (self.base_mode == "fixed" and self._base_known):  # a fixed base does not move between resets
             self.base_pos, self.base_orn = self.body.base_pose()
             vel, ang = p.getBaseVelocity(self.id, physicsClientId=self.cid)

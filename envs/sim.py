@@ -17,12 +17,16 @@ class SimConfig:
     :param substeps: physics steps per control step (dt * substeps = control period).
     :param solver_iterations: PyBullet constraint solver iterations.
     :param gravity: gravity along world z (m/s²).
+    :param weld_idle: weld the robot's idle joints (those no controller drives on a fixed base: legs,
+        usually) at their default pose, so PyBullet neither solves their motors nor integrates them
+        (:mod:`humanoid_ground.robots.weld`; needs ``base=fixed`` and ``control=ee_delta``).
     """
 
     dt: float = 0.002
     substeps: int = 10
     solver_iterations: int = 50
     gravity: float = -9.81
+    weld_idle: bool = False
 
     @property
     def control_dt(self) -> float:

@@ -116,6 +116,13 @@ def compute_collision_filter(urdf: Path, card: "RobotCard", joints: Sequence["Jo
         p.disconnect(physicsClientId=cid)
 
 
+def _default_position(card: "RobotCard", j: "JointInfo") -> float:
+    """A joint's default position: the card's default pose within the joint's limits."""
+    lo = j.lower if j.lower is not None else -np.pi
+    hi = j.upper if j.upper is not None else np.pi
+    return float(np.clip(card.default_pose.get(j.name, 0.0), lo, hi))
+
+
 @dataclass
 class JointDrive:
     index: np.ndarray  # pybullet joint indices of the movable joints, in asset order
@@ -132,15 +139,28 @@ class RobotBody:
     :param base_pos: base position (m); the default stands the robot at its ``standing_height``.
     :param fixed_base: hold the base in place (bench work) instead of a floating base.
     :param dt: physics time step, used to map the card's PD gains to PyBullet's motor.
+    :param weld: movable joints to weld at their default positions (:mod:`.weld`; fixed base only). They
+        stay in :attr:`joint_names` and read as their default position with zero velocity.
     """
 
     def __init__(self, asset: "RobotAsset", cid: int, base_pos=None, base_orn=(0, 0, 0, 1),
-                 fixed_base: bool = True, dt: float = 0.002):
+                 fixed_base: bool = True, dt: float = 0.002, weld: Sequence[str] = ()):
         self.asset, self.card, self.cid = asset, asset.card, cid
         if base_pos is None:
             base_pos = (0.0, 0.0, self.card.standing_height)
         self.load_log: list[str] = []
-        self.id = _load(asset.urdf_path, cid, base_pos, base_orn, fixed_base, self.load_log)
+        urdf = asset.urdf_path
+        if weld:
+            if not fixed_base:
+                raise HGroundError(f"robot '{self.card.name}': joints can only be welded on a fixed base (base=fixed)")
+            from .weld import welded_urdf
+
+            by_name = {j.name: j for j in asset.movable_joints}
+            unknown = sorted(set(weld) - set(by_name))
+            if unknown:
+                raise HGroundError(f"robot '{self.card.name}': cannot weld {unknown}: not movable joints of the model")
+            urdf = welded_urdf(asset, {n: _default_position(self.card, by_name[n]) for n in weld})
+        self.id = _load(urdf, cid, base_pos, base_orn, fixed_base, self.load_log)
         self.fixed_base = fixed_base
         # PyBullet's "base pose" is the root link's inertial (COM) frame, not its URDF frame: keep the offset
         dyn = p.getDynamicsInfo(self.id, -1, physicsClientId=cid)
@@ -153,21 +173,25 @@ class RobotBody:
         self.q_index = np.array([self.joint_index[n] for n in self.joint_names], dtype=int)
         self.lower = np.array([j.lower if j.lower is not None else -np.pi for j in mov])
         self.upper = np.array([j.upper if j.upper is not None else np.pi for j in mov])
-        self.default_q = np.array([self.card.default_pose.get(n, 0.0) for n in self.joint_names])
-        self.default_q = np.clip(self.default_q, self.lower, self.upper)
+        self.default_q = np.array([_default_position(self.card, j) for j in mov])
+        #: which of :attr:`joint_names` are welded (:mod:`.weld`), and the PyBullet indices of the others
+        self.welded = np.array([n in set(weld) for n in self.joint_names], dtype=bool)
+        self.live_index = self.q_index[~self.welded]
         for a, b in asset.filter_pairs:
             if a in self.link_index and b in self.link_index:
                 p.setCollisionFilterPair(self.id, self.id, self.link_index[a], self.link_index[b], 0, physicsClientId=cid)
         kp_kd = np.array([self.card.pd.gains(n) for n in self.joint_names]).reshape(-1, 2)
         effort = np.array([max(j.effort, 1e-3) for j in mov])
+        live = ~self.welded
         self.drive = JointDrive(
-            index=self.q_index,
-            position_gain=np.clip(dt * kp_kd[:, 0] / kp_kd[:, 1], 1e-4, 1.0),
-            velocity_gain=np.ones(len(mov)),
-            force=effort,
+            index=self.live_index,
+            position_gain=np.clip(dt * kp_kd[live, 0] / kp_kd[live, 1], 1e-4, 1.0),
+            velocity_gain=np.ones(int(live.sum())),
+            force=effort[live],
         )
         # PyBullet's default velocity motors would fight torque control: switch them off first
-        p.setJointMotorControlArray(self.id, self.q_index.tolist(), p.VELOCITY_CONTROL, forces=[0.0] * len(mov), physicsClientId=cid)
+        p.setJointMotorControlArray(self.id, self.live_index.tolist(), p.VELOCITY_CONTROL, forces=[0.0] * int(live.sum()),
+                                    physicsClientId=cid)
         self.reset_pose(self.default_q)
 
     @property
@@ -175,16 +199,20 @@ class RobotBody:
         return len(self.joint_names)
 
     def reset_pose(self, q: np.ndarray, base_pos=None, base_orn=None) -> None:
-        """Teleport joints (zero velocity) and optionally the base; targets follow."""
-        for i, qi in zip(self.q_index.tolist(), np.asarray(q, dtype=float).tolist()):
-            p.resetJointState(self.id, i, qi, 0.0, physicsClientId=self.cid)
+        """Teleport joints (zero velocity) and optionally the base; targets follow. Welded joints stay at
+        their default position."""
+        for i, qi, w in zip(self.q_index.tolist(), np.asarray(q, dtype=float).tolist(), self.welded.tolist()):
+            if not w:
+                p.resetJointState(self.id, i, qi, 0.0, physicsClientId=self.cid)
         if base_pos is not None:
             self.set_base_pose(base_pos, base_orn or (0, 0, 0, 1))
         self.set_targets(q)
 
     def set_targets(self, q: np.ndarray) -> None:
-        """Command joint position targets for every movable joint (asset order)."""
-        p.setJointMotorControlArray(self.id, targetPositions=np.asarray(q, dtype=float).tolist(), **self.motor_args())
+        """Command joint position targets for every movable joint (asset order; welded joints' are ignored)."""
+        q = np.asarray(q, dtype=float)
+        p.setJointMotorControlArray(self.id, targetPositions=(q[~self.welded] if self.welded.any() else q).tolist(),
+                                    **self.motor_args())
 
     def motor_args(self) -> dict:
         """The constant arguments of the per-step motor command (built once: the hot path only adds
@@ -198,8 +226,12 @@ class RobotBody:
         return self._motor_args
 
     def joint_state(self) -> tuple[np.ndarray, np.ndarray]:
-        st = p.getJointStates(self.id, self.q_index.tolist(), physicsClientId=self.cid)
-        return np.array([s[0] for s in st]), np.array([s[1] for s in st])
+        """Positions and velocities of every movable joint (asset order; welded ones: default, 0)."""
+        st = p.getJointStates(self.id, self.live_index.tolist(), physicsClientId=self.cid)
+        q, qd = self.default_q.copy(), np.zeros(self.dof)
+        q[~self.welded] = [s[0] for s in st]
+        qd[~self.welded] = [s[1] for s in st]
+        return q, qd
 
     def set_base_pose(self, pos, orn=(0, 0, 0, 1)) -> None:
         """Place the root link's URDF frame (not its COM frame) and zero the base velocity."""

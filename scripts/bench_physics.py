@@ -19,7 +19,10 @@ both sides alike):
   step each costs is measured rather than guessed. The physics with these removed is not the env's:
   the columns are a profile, not a setting.
 
-Usage: python scripts/bench_physics.py [--robots unitree_h1,unitree_g1] [--steps 150] [--repeats 3] [--split]
+- **weld** (``--weld``): the env again with ``sim.weld_idle=true`` (the joints no controller drives on the
+  fixed base welded at their default pose, :mod:`humanoid_ground.robots.weld`), in the same repeats.
+
+Usage: python scripts/bench_physics.py [--robots unitree_h1,unitree_g1] [--steps 150] [--repeats 3] [--split] [--weld]
 """
 from __future__ import annotations
 
@@ -37,9 +40,9 @@ from humanoid_ground.robots._pybullet import p
 from humanoid_ground.robots.resolve import model_path
 
 
-def env_rate(robot: str, steps: int) -> tuple[float, dict]:
-    """Physics steps/s of the env (pick_place, expert) and its profile."""
-    env = hg.make("pick_place", robot=robot)
+def env_rate(robot: str, steps: int, sim: dict | None = None) -> tuple[float, dict]:
+    """Physics steps/s of the env (pick_place, expert) and its profile (``sim``: physics settings)."""
+    env = hg.make("pick_place", robot=robot, sim=sim)
     u = env.unwrapped
     pol = hg.tasks.expert(env)
     obs, _ = env.reset(seed=0)
@@ -139,27 +142,40 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=150, help="env steps per repeat (× substeps physics steps)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--split", action="store_true", help="also the cost split (solver iterations, collision, motors)")
+    ap.add_argument("--weld", action="store_true", help="also the env with sim.weld_idle=true (idle joints welded), "
+                    "measured in the same repeats")
     args = ap.parse_args()
     rows = []
     for robot in args.robots.split(","):
         m, where = mujoco_model(robot)
-        env_r, mj_r, prof = [], [], {}
+        env_r, weld_r, mj_r, prof = [], [], [], {}
         for _ in range(args.repeats):
             r, prof = env_rate(robot, args.steps)
             env_r.append(r)
+            if args.weld:
+                weld_r.append(env_rate(robot, args.steps, {"weld_idle": True})[0])
             if m is not None:
                 mj_r.append(mujoco_rate(m, args.steps * 10))
         e = statistics.median(env_r)
         mj = statistics.median(mj_r) if mj_r else None
         ratios = [a / b for a, b in zip(env_r, mj_r)]
-        rows.append((robot, e, mj, statistics.median(ratios) if ratios else None, where, prof))
+        welded = None
+        if args.weld:  # welded rate, its ratio to MuJoCo and its speed-up over as built (medians of per-repeat ratios)
+            welded = (statistics.median(weld_r), statistics.median([a / b for a, b in zip(weld_r, mj_r)]) if mj_r else None,
+                      statistics.median([a / b for a, b in zip(weld_r, env_r)]))
+        rows.append((robot, e, mj, statistics.median(ratios) if ratios else None, where, prof, welded))
         print(f"{robot}: env {e:.0f} physics steps/s ({e / 10:.0f} env steps/s), MuJoCo {'—' if mj is None else f'{mj:.0f}'} "
-              f"({where}), ratio {'—' if mj is None else f'{statistics.median(ratios):.3f}'}; {prof}", flush=True)
-    print("\n| robot | env physics steps/s | env steps/s | MuJoCo steps/s | ratio | MuJoCo model | links (fixed) | DOF | collision shapes | contacts/step |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for robot, e, mj, ratio, where, pr in rows:
+              f"({where}), ratio {'—' if mj is None else f'{statistics.median(ratios):.3f}'}"
+              + ("" if welded is None else f"; welded {welded[0]:.0f} ({welded[2]:.2f}× as built)") + f"; {prof}", flush=True)
+    extra = " welded physics steps/s | welded ratio | welded / as built |" if args.weld else ""
+    print("\n| robot | env physics steps/s | env steps/s | MuJoCo steps/s | ratio | MuJoCo model | links (fixed) | DOF | "
+          "collision shapes | contacts/step |" + extra)
+    print("|---|---|---|---|---|---|---|---|---|---|" + ("---|---|---|" if args.weld else ""))
+    for robot, e, mj, ratio, where, pr, welded in rows:
+        w = "" if welded is None else (f" {welded[0]:.0f} | {'—' if welded[1] is None else f'{welded[1]:.2f}'} | "
+                                       f"{welded[2]:.2f}× |")
         print(f"| `{robot}` | {e:.0f} | {e / 10:.0f} | {'—' if mj is None else f'{mj:.0f}'} | {'—' if ratio is None else f'{ratio:.2f}'} | "
-              f"{where} | {pr['links']} ({pr['fixed_links']}) | {pr['dof']} | {pr['collision_shapes']} | {pr['contacts_per_step']:.1f} |")
+              f"{where} | {pr['links']} ({pr['fixed_links']}) | {pr['dof']} | {pr['collision_shapes']} | {pr['contacts_per_step']:.1f} |" + w)
     if args.split:
         print("\nRaw stepSimulation rate of the env's client (physics steps/s; median of the repeats; a profile, "
               "not a setting):\n")

@@ -1,6 +1,6 @@
 """Scripted-expert success table (task × robot), printed as Markdown for the README.
 
-Usage: python scripts/expert_table.py [--seeds 20] [--tasks reach,pick_place,peg_insert] [--robots all]
+Usage: python scripts/expert_table.py [--seeds 20] [--tasks reach,pick_place,peg_insert] [--robots all] [--sim weld_idle=true]
 Success is counted at the end of the episode (the time limit of the task's config).
 """
 from __future__ import annotations
@@ -17,7 +17,12 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--tasks", default=",".join(task_names()))
     ap.add_argument("--robots", default="all")
+    ap.add_argument("--sim", action="append", default=[], metavar="KEY=VALUE",
+                    help="a physics setting over the defaults (repeatable), e.g. weld_idle=true")
     args = ap.parse_args()
+    import yaml
+
+    sim = {k: yaml.safe_load(v) for k, v in (s.split("=", 1) for s in args.sim)}
     tasks = args.tasks.split(",")
     robots = [r for r in robot_names() if get_card(r).arms] if args.robots == "all" else args.robots.split(",")
     print("| robot | " + " | ".join(tasks) + " |")
@@ -29,7 +34,7 @@ def main() -> None:
                 cells.append("n/a")
                 continue
             try:
-                wins = expert_success(task, robot, range(args.seeds))
+                wins = expert_success(task, robot, range(args.seeds), sim=sim or None)
                 cells.append(f"{100 * wins / args.seeds:.0f} %")
             except Exception as err:  # a robot the task cannot be set up for
                 cells.append(f"error: {type(err).__name__}")

@@ -12,13 +12,14 @@ def expert(env):
     return u.task.expert()
 
 
-def expert_success(task: str, robot: str, seeds) -> int:
-    """Run the scripted expert for one episode per seed; return how many ended in success."""
+def expert_success(task: str, robot: str, seeds, sim: dict | None = None) -> int:
+    """Run the scripted expert for one episode per seed; return how many ended in success (``sim``: physics
+    settings over the defaults, e.g. ``{"weld_idle": True}``)."""
     from gymnasium.wrappers import TimeLimit
 
     from .registry import make_task_env, task_config
 
-    env = TimeLimit(make_task_env(task, robot=robot), int(task_config(task).get("max_episode_steps", 200)))
+    env = TimeLimit(make_task_env(task, robot=robot, sim=sim), int(task_config(task).get("max_episode_steps", 200)))
     try:
         pol = expert(env)
         wins = 0

@@ -1,0 +1,76 @@
+"""Welded idle joints (``sim.weld_idle``): which joints, the welded model's geometry, the interface, fidelity."""
+import numpy as np
+import pytest
+
+import humanoid_ground as hg
+from humanoid_ground.errors import HGroundError
+from humanoid_ground.robots import get_card, load_asset
+from humanoid_ground.robots._pybullet import p
+from humanoid_ground.robots.weld import idle_joints
+
+
+def _ancestors(asset, link):
+    up = {j.child: j for j in asset.joints}
+    out = set()
+    while link in up:
+        out.add(up[link].name)
+        link = up[link].parent
+    return out
+
+
+@pytest.mark.parametrize("robot", ["unitree_h1", "apptronik_apollo", "unitree_g1"])
+def test_idle_joints_are_the_undriven_ones(robot):
+    asset = load_asset(get_card(robot))
+    card = asset.card
+    idle = set(idle_joints(asset))
+    driven = set()
+    for arm in card.arms.values():
+        driven |= set(arm.joints) | set(arm.grasp.joints) | _ancestors(asset, arm.ee_link)
+    driven |= _ancestors(asset, card.torso_link) | _ancestors(asset, card.head_camera.link)
+    assert idle and not idle & driven
+    assert all(any(k in n.lower() for k in ("hip", "knee", "ankle", "thigh", "shank", "foot", "waist", "head", "torso"))
+               for n in idle), sorted(idle)  # legs (and undriven waist/head axes), on these bodies
+
+
+@pytest.mark.parametrize("robot", ["unitree_h1", "apptronik_apollo"])
+def test_welded_model_keeps_geometry_interface_and_motion(robot):
+    """The welded body has the default pose's geometry, the same observation, and follows the same expert
+    motion to about a millimetre; welded joints read their default position with zero velocity."""
+    envs = {w: hg.make("pick_place", robot=robot, sim={"weld_idle": w}) for w in (False, True)}
+    try:
+        obs = {w: e.reset(seed=0)[0] for w, e in envs.items()}
+        for k in obs[False]:
+            assert obs[False][k].shape == obs[True][k].shape, k
+        np.testing.assert_allclose(obs[True]["canonical"], obs[False]["canonical"], atol=1e-6)
+        r0, r1 = envs[False].unwrapped.robot, envs[True].unwrapped.robot
+        welded = r1.body.welded
+        assert welded.sum() == len(idle_joints(r1.asset)) and not r0.body.welded.any()
+        # every link sits where it does in the unwelded body's default pose (the origins carry the angles)
+        n = p.getNumJoints(r0.id, physicsClientId=r0.cid)
+        for link in range(n):
+            a = p.getLinkState(r0.id, link, computeForwardKinematics=1, physicsClientId=r0.cid)
+            b = p.getLinkState(r1.id, link, computeForwardKinematics=1, physicsClientId=r1.cid)
+            np.testing.assert_allclose(a[4], b[4], atol=1e-6)
+            assert abs(abs(np.dot(a[5], b[5])) - 1) < 1e-6
+        for i in r1.body.q_index[welded]:
+            assert p.getJointInfo(r1.id, int(i), physicsClientId=r1.cid)[2] == p.JOINT_FIXED
+        pols = {w: hg.tasks.expert(e) for w, e in envs.items()}
+        tcp = {w: [] for w in envs}
+        for _ in range(60):
+            for w, e in envs.items():
+                obs[w] = e.step(pols[w](obs[w]))[0]
+                tcp[w].append(e.unwrapped.robot.tcp_position("right").copy())
+        assert np.abs(np.array(tcp[True]) - np.array(tcp[False])).max() < 3e-3
+        q, qd = r1.body.joint_state()
+        np.testing.assert_array_equal(q[welded], r1.body.default_q[welded])
+        assert not qd[welded].any() and np.array_equal(r1.q[welded], r1.body.default_q[welded])
+    finally:
+        for e in envs.values():
+            e.close()
+
+
+def test_weld_needs_fixed_base_and_ee_control():
+    with pytest.raises(HGroundError, match="fixed base"):
+        hg.make("reach", robot="unitree_h1", base="floating", sim={"weld_idle": True})
+    with pytest.raises(HGroundError, match="control=ee_delta"):
+        hg.make("reach", robot="unitree_h1", control="joint_pos", sim={"weld_idle": True})
