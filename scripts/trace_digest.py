@@ -18,7 +18,8 @@ import hashlib
 import numpy as np
 
 import humanoid_ground as hg
-from humanoid_ground.tasks.registry import task_names
+from humanoid_ground.robots import get_card
+from humanoid_ground.tasks.registry import task_class, task_names
 
 
 def digest(task: str, robot: str, steps: int, seeds=(0, 1)) -> str:
@@ -51,7 +52,8 @@ def main() -> None:
     a = ap.parse_args()
     for task in a.tasks.split(","):
         for robot in a.robots.split(","):
-            print(f"{task:16s} {robot:16s} {digest(task, robot, a.steps)}", flush=True)
+            unable = task_class(task).unable(get_card(robot))  # e.g. screw_drive on a gimbal-hold robot
+            print(f"{task:16s} {robot:16s} {'n/a' if unable else digest(task, robot, a.steps)}", flush=True)
 
 
 if __name__ == "__main__":
