@@ -7,6 +7,7 @@ motor's behaviour in the inertia-free limit of PD control: the motor tracks the 
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -116,6 +117,13 @@ def compute_collision_filter(urdf: Path, card: "RobotCard", joints: Sequence["Jo
         p.disconnect(physicsClientId=cid)
 
 
+@functools.lru_cache(maxsize=16)
+def _link_order(urdf: Path) -> dict[str, int]:
+    import xml.etree.ElementTree as ET
+
+    return {lk.get("name"): k for k, lk in enumerate(ET.parse(urdf).getroot().findall("link"))}
+
+
 def _default_position(card: "RobotCard", j: "JointInfo") -> float:
     """A joint's default position: the card's default pose within the joint's limits."""
     lo = j.lower if j.lower is not None else -np.pi
@@ -160,6 +168,7 @@ class RobotBody:
             if unknown:
                 raise HGroundError(f"robot '{self.card.name}': cannot weld {unknown}: not movable joints of the model")
             urdf = welded_urdf(asset, {n: _default_position(self.card, by_name[n]) for n in weld})
+        self.urdf_path = urdf  #: the model loaded (the asset's, or its welded variant)
         self.id = _load(urdf, cid, base_pos, base_orn, fixed_base, self.load_log)
         self.fixed_base = fixed_base
         # PyBullet's "base pose" is the root link's inertial (COM) frame, not its URDF frame: keep the offset
@@ -167,10 +176,15 @@ class RobotBody:
         self._inertial = (list(dyn[3]), list(dyn[4]))
         self._inertial_inv = p.invertTransform(*self._inertial)
         self.joint_index, self.link_index = _index_maps(self.id, cid, asset.root_link)
-        # movable joints in PyBullet's index order (the order of calculateJacobian's columns)
-        mov = sorted(asset.movable_joints, key=lambda j: self.joint_index[j.name])
+        # movable joints in PyBullet's index order (the order of calculateJacobian's columns); a welded model
+        # may have folded some away: they keep the place their child link has in the URDF (PyBullet's order
+        # under URDF_MAINTAIN_LINK_ORDER), so the joint order is the unwelded body's
+        if all(j.name in self.joint_index for j in asset.movable_joints):
+            mov = sorted(asset.movable_joints, key=lambda j: self.joint_index[j.name])
+        else:
+            mov = sorted(asset.movable_joints, key=lambda j: _link_order(asset.urdf_path)[j.child])
         self.joint_names = [j.name for j in mov]
-        self.q_index = np.array([self.joint_index[n] for n in self.joint_names], dtype=int)
+        self.q_index = np.array([self.joint_index.get(n, -1) for n in self.joint_names], dtype=int)  # -1: folded away
         self.lower = np.array([j.lower if j.lower is not None else -np.pi for j in mov])
         self.upper = np.array([j.upper if j.upper is not None else np.pi for j in mov])
         self.default_q = np.array([_default_position(self.card, j) for j in mov])

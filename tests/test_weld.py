@@ -1,4 +1,6 @@
 """Welded idle joints (``sim.weld_idle``): which joints, the welded model's geometry, the interface, fidelity."""
+import xml.etree.ElementTree as ET
+
 import numpy as np
 import pytest
 
@@ -45,15 +47,22 @@ def test_welded_model_keeps_geometry_interface_and_motion(robot):
         r0, r1 = envs[False].unwrapped.robot, envs[True].unwrapped.robot
         welded = r1.body.welded
         assert welded.sum() == len(idle_joints(r1.asset)) and not r0.body.welded.any()
-        # every link sits where it does in the unwelded body's default pose (the origins carry the angles)
-        n = p.getNumJoints(r0.id, physicsClientId=r0.cid)
-        for link in range(n):
-            a = p.getLinkState(r0.id, link, computeForwardKinematics=1, physicsClientId=r0.cid)
-            b = p.getLinkState(r1.id, link, computeForwardKinematics=1, physicsClientId=r1.cid)
+        assert r1.body.joint_names == r0.body.joint_names  # the interface's joint order
+        # the welded subtrees are folded into the links they hang from: fewer links, the same mass
+        n0, n1 = (p.getNumJoints(r.id, physicsClientId=r.cid) for r in (r0, r1))
+        assert n1 <= n0 - welded.sum() + 1
+        mass = lambda r: sum(float(m.get("value")) for m in ET.parse(r.body.urdf_path).getroot().iter("mass"))  # noqa: E731
+        assert r1.body.urdf_path != r0.body.urdf_path and abs(mass(r0) - mass(r1)) < 1e-6 * mass(r0)
+        # every link left sits where it does in the unwelded body's default pose (the origins carry the angles)
+        for name, k in r1.body.link_index.items():
+            if k < 0:
+                continue
+            a = p.getLinkState(r0.id, r0.body.link_index[name], computeForwardKinematics=1, physicsClientId=r0.cid)
+            b = p.getLinkState(r1.id, k, computeForwardKinematics=1, physicsClientId=r1.cid)
             np.testing.assert_allclose(a[4], b[4], atol=1e-6)
             assert abs(abs(np.dot(a[5], b[5])) - 1) < 1e-6
-        for i in r1.body.q_index[welded]:
-            assert p.getJointInfo(r1.id, int(i), physicsClientId=r1.cid)[2] == p.JOINT_FIXED
+        for i in r1.body.q_index[welded]:  # a welded joint that was not folded away is a fixed joint
+            assert i < 0 or p.getJointInfo(r1.id, int(i), physicsClientId=r1.cid)[2] == p.JOINT_FIXED
         pols = {w: hg.tasks.expert(e) for w, e in envs.items()}
         tcp = {w: [] for w in envs}
         for _ in range(60):
