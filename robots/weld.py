@@ -75,12 +75,13 @@ def idle_joints(asset: "RobotAsset") -> list[str]:
 
 def welded_urdf(asset: "RobotAsset", angles: dict[str, float], merge: bool = True) -> Path:
     """The asset's URDF with the joints in ``angles`` fixed at those positions (rad, or m for prismatic
-    joints), written once beside the asset (the file name is a hash of the joints, angles and ``merge``).
+    joints), written once beside the asset (the file name is a hash of the joints, angles, ``merge`` and this module's code).
 
     :param merge: also fold every welded subtree that holds no other movable joint and no link the card
         names into the link it hangs from (:func:`fold_subtree`): PyBullet pays per link, fixed or not.
     """
-    key = repr((sorted((k, round(float(v), 12)) for k, v in angles.items()), merge))
+    code = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()  # a change to this module writes the file again
+    key = repr((sorted((k, round(float(v), 12)) for k, v in angles.items()), merge, code))
     tag = hashlib.sha1(key.encode()).hexdigest()[:12]
     out = Path(asset.urdf_path).with_name(f"robot-welded-{tag}.urdf")
     if out.exists():
