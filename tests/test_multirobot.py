@@ -111,6 +111,44 @@ def test_round_robin_gives_every_robot_a_fair_share():
     assert set(counts.values()) == {32}, counts
 
 
+def test_success_sampling_gives_failing_robots_more_episodes():
+    """env.robot_sampling=success: a robot the policy always solves keeps a tenth of the share of one it
+    always fails on; draws are reproducible from the reset seed."""
+    from humanoid_ground.training.wrappers import MultiRobotEnv
+
+    class Episode:  # one-step episodes: robot "solved" succeeds, "hard" fails
+        observation_space = action_space = type("S", (), {"shape": (3,)})()
+
+        def __init__(self, name):
+            self.name = name
+
+        def reset(self, seed=None, options=None):
+            return self.name, {}
+
+        def step(self, action):
+            return self.name, 0.0, True, False, {"is_success": self.name == "solved"}
+
+        def close(self):
+            pass
+
+    def draws(seed):
+        env = MultiRobotEnv(Episode, ["solved", "hard"], sampling="success")
+        env.reset(seed=seed)
+        out = []
+        for _ in range(600):
+            out.append(env.reset()[0])
+            env.step(None)
+        return out, env
+
+    seq, env = draws(0)
+    assert seq == draws(0)[0] and seq != draws(1)[0]
+    assert env.success["solved"] > 0.99 and env.success["hard"] == 0.0
+    share = seq[100:].count("hard") / len(seq[100:])
+    assert abs(share - 1 / 1.1) < 0.05, share  # weights max(1 - s, 0.1): 1 against 0.1
+    with pytest.raises(Exception, match="max_envs_per_worker"):
+        MultiRobotEnv(Episode, [f"r{i}" for i in range(10)], max_envs=8, sampling="success")
+
+
 def _scalars(run: Path) -> set[str]:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -215,6 +253,7 @@ def test_one_robot_list_is_the_plain_robot(tmp_path):
     (["robots=[]"], "empty"),
     (["robot=unitree_g1", "robots=[unitree_h1,booster_t1]"], "disagree"),
     (["robots=[unitree_h1,unitree_g1]", "control=joint_pos"], "ee_delta"),
+    (["robots=[unitree_h1,unitree_g1]", "env.robot_sampling=succes"], "Did you mean 'success'"),
 ])
 def test_bad_robot_lists_are_one_line_and_leave_no_folder(tmp_path, args, needle):
     r = run_cli("train", f"out_root={tmp_path / 'runs'}", *args)

@@ -75,7 +75,12 @@ TRAINING_ENV_KEYS = {
                             # over a few bodies its spread is ~0, so an unseen body would read as ±10 std)
     "normalize": True,      # VecNormalize on observations (saved inside each checkpoint)
     "norm_reward": False,
+    "robot_sampling": "uniform",  # uniform | success: with several robots, which robot a worker's next episode
+                                  # runs on (MultiRobotEnv; success: more episodes for the robots it fails on)
 }
+
+#: ``env.robot_sampling`` values (see :class:`MultiRobotEnv`)
+ROBOT_SAMPLING = ("uniform", "success")
 
 
 def env_group_config() -> dict:
@@ -97,17 +102,38 @@ class MultiRobotEnv(gym.Env):
     per ``max_envs`` episodes. Envs are built on first use. A seeded reset seeds a generator that draws
     each episode's seed, so a run is reproducible.
 
+    ``sampling="success"`` (``env.robot_sampling``; at most ``max_envs`` robots) instead draws each episode's
+    robot with probability proportional to ``max(1 − s, 0.1)``, where ``s`` is that robot's success over
+    this worker's recent episodes (an exponential average over about the last ten): the robots the
+    policy fails on get more of the training, the mastered ones keep a tenth of a share each. Every
+    robot starts at ``s = 0`` (uniform).
+
     :param make_one: ``make_one(robot) -> env`` (a flattened env; every robot's must have the same spaces).
     :param robots: robot names.
     :param rank: worker index.
     :param max_envs: most envs kept alive at once.
+    :param sampling: ``uniform`` (the schedule above) or ``success``.
     """
 
     metadata = {"render_modes": ["rgb_array"]}
+    #: the share a mastered robot keeps under ``sampling="success"``, and the success average's step
+    SAMPLING_FLOOR, SUCCESS_RATE = 0.1, 0.1
 
-    def __init__(self, make_one, robots: Sequence[str], rank: int = 0, max_envs: int = 8):
+    def __init__(self, make_one, robots: Sequence[str], rank: int = 0, max_envs: int = 8, sampling: str = "uniform"):
         self.make_one, self.robots, self.rank = make_one, list(robots), int(rank)
         self.max_envs = max(1, int(max_envs))
+        if sampling not in ROBOT_SAMPLING:
+            from humanoid_ground.errors import unknown_name
+
+            raise unknown_name("env.robot_sampling value", str(sampling), list(ROBOT_SAMPLING))
+        if sampling == "success" and len(self.robots) > self.max_envs:
+            from humanoid_ground.errors import HGroundError
+
+            raise HGroundError(f"env.robot_sampling=success draws from every robot at once: {len(self.robots)} robots "
+                               f"need max_envs_per_worker={len(self.robots)} (now {self.max_envs}), or use uniform")
+        self.sampling = sampling
+        self.success = {r: 0.0 for r in self.robots}  #: recent success per robot (this worker's episodes)
+        self._pick = np.random.default_rng([self.rank, 1])
         self.envs: dict[str, gym.Env] = {}
         self.episode = 0
         self.current = self._scheduled(0)
@@ -139,16 +165,29 @@ class MultiRobotEnv(gym.Env):
             self.envs[robot] = env
         return self.envs[robot]
 
+    def weights(self) -> np.ndarray:
+        """Each robot's probability of the next episode under ``sampling="success"``."""
+        w = np.array([max(1.0 - self.success[r], self.SAMPLING_FLOOR) for r in self.robots])
+        return w / w.sum()
+
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         if seed is not None:
             self._rng = np.random.default_rng(seed)
-        self.current = self._scheduled(self.episode)
+            self._pick = np.random.default_rng([seed, 1])
+        if self.sampling == "uniform":
+            self.current = self._scheduled(self.episode)
+        else:
+            self.current = self.robots[int(self._pick.choice(len(self.robots), p=self.weights()))]
         env = self._env(self.current)
         self.episode += 1
         return env.reset(seed=int(self._rng.integers(2**31)), options=options)
 
     def step(self, action):
-        return self.envs[self.current].step(action)
+        out = self.envs[self.current].step(action)
+        if self.sampling != "uniform" and (out[2] or out[3]):  # an episode ended: update its robot's success
+            s = self.success[self.current]
+            self.success[self.current] = s + self.SUCCESS_RATE * (float(bool(out[4].get("is_success"))) - s)
+        return out
 
     def render(self):
         return self.envs[self.current].render()
@@ -179,5 +218,6 @@ def make_env(task: str, robot: str | Sequence[str], control: str, env_cfg: dict,
         return FlattenObs(hg.make(task, robot=name, task_params=task_params or None, render_mode=render_mode, **kw), keys, view)
 
     robots = [robot] if isinstance(robot, str) else list(robot)
-    env = one(robots[0]) if len(robots) == 1 else MultiRobotEnv(one, robots, rank, max_envs)
+    sampling = str((env_cfg or {}).get("robot_sampling") or "uniform")
+    env = one(robots[0]) if len(robots) == 1 else MultiRobotEnv(one, robots, rank, max_envs, sampling)
     return Monitor(env, info_keywords=("is_success",))
