@@ -48,11 +48,7 @@ def test_welded_model_keeps_geometry_interface_and_motion(robot):
         welded = r1.body.welded
         assert welded.sum() == len(idle_joints(r1.asset)) and not r0.body.welded.any()
         assert r1.body.joint_names == r0.body.joint_names  # the interface's joint order
-        # the welded subtrees are folded into the links they hang from: fewer links, the same mass
-        n0, n1 = (p.getNumJoints(r.id, physicsClientId=r.cid) for r in (r0, r1))
-        assert n1 <= n0 - welded.sum() + 1
-        mass = lambda r: sum(float(m.get("value")) for m in ET.parse(r.body.urdf_path).getroot().iter("mass"))  # noqa: E731
-        assert r1.body.urdf_path != r0.body.urdf_path and abs(mass(r0) - mass(r1)) < 1e-6 * mass(r0)
+        assert r1.body.urdf_path != r0.body.urdf_path
         # every link left sits where it does in the unwelded body's default pose (the origins carry the angles)
         for name, k in r1.body.link_index.items():
             if k < 0:
@@ -76,6 +72,46 @@ def test_welded_model_keeps_geometry_interface_and_motion(robot):
     finally:
         for e in envs.values():
             e.close()
+
+
+@pytest.mark.parametrize("robot", ["unitree_h1", "apptronik_apollo"])
+def test_folded_model_keeps_mass_joint_order_and_link_poses(robot):
+    """welded_urdf(merge=True): the legs folded into the pelvis — fewer links, the same total mass, the
+    same joint order, and every remaining link where the unwelded default pose puts it."""
+    from humanoid_ground.robots import RobotBody
+    from humanoid_ground.robots._pybullet import new_client
+    from humanoid_ground.robots.body import _default_position
+    from humanoid_ground.robots.weld import welded_urdf
+
+    asset = load_asset(get_card(robot))
+    idle = idle_joints(asset)
+    by_name = {j.name: j for j in asset.movable_joints}
+    folded = welded_urdf(asset, {n: _default_position(asset.card, by_name[n]) for n in idle}, merge=True)
+    mass = lambda path: sum(float(m.get("value")) for m in ET.parse(path).getroot().iter("mass"))  # noqa: E731
+    assert abs(mass(folded) - mass(asset.urdf_path)) < 1e-6 * mass(asset.urdf_path)
+    cid = new_client()
+    try:
+        b0 = RobotBody(asset, cid)
+        n0 = p.getNumJoints(b0.id, physicsClientId=cid)
+        b1 = p.loadURDF(str(folded), [3, 0, asset.card.standing_height], useFixedBase=True, physicsClientId=cid)
+        assert p.getNumJoints(b1, physicsClientId=cid) <= n0 - len(idle)
+        names = {p.getJointInfo(b1, k, physicsClientId=cid)[12].decode(): k for k in range(p.getNumJoints(b1, physicsClientId=cid))}
+        for k in names.values():  # the live joints at the default pose, as RobotBody puts b0's
+            j = p.getJointInfo(b1, k, physicsClientId=cid)[1].decode()
+            if j in by_name:
+                p.resetJointState(b1, k, _default_position(asset.card, by_name[j]), physicsClientId=cid)
+        assert not set(idle) & {p.getJointInfo(b1, k, physicsClientId=cid)[1].decode() for k in names.values()}
+        def root(body):  # the root link's URDF frame (PyBullet's base pose is its inertial frame)
+            pos, orn = p.getBasePositionAndOrientation(body, physicsClientId=cid)
+            dyn = p.getDynamicsInfo(body, -1, physicsClientId=cid)
+            return np.array(p.multiplyTransforms(pos, orn, *p.invertTransform(dyn[3], dyn[4]))[0])
+
+        for name, k in names.items():
+            a = p.getLinkState(b0.id, b0.link_index[name], computeForwardKinematics=1, physicsClientId=cid)
+            b = p.getLinkState(b1, k, computeForwardKinematics=1, physicsClientId=cid)
+            np.testing.assert_allclose(np.array(b[4]) - root(b1), np.array(a[4]) - root(b0.id), atol=1e-6)
+    finally:
+        p.disconnect(physicsClientId=cid)
 
 
 def test_weld_needs_fixed_base_and_ee_control():
