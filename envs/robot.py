@@ -106,7 +106,7 @@ class Robot:
         self.n = b.dof
         # joints read from PyBullet at every step (welded ones stay at their default, with zero velocity)
         self._q_index = b.live_index.tolist()
-        self._live = None if not b.welded.any() else ~b.welded
+        self._live = b.live_mask
         self._lower, self._upper = b.lower.tolist(), b.upper.tolist()
         self._base_known = False
         self.grips = np.zeros(2)  #: grip command per hand (left, right) in [0, 1]; see :attr:`grip`

@@ -7,7 +7,6 @@ motor's behaviour in the inertia-free limit of PD control: the motor tracks the 
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -117,13 +116,6 @@ def compute_collision_filter(urdf: Path, card: "RobotCard", joints: Sequence["Jo
         p.disconnect(physicsClientId=cid)
 
 
-@functools.lru_cache(maxsize=16)
-def _link_order(urdf: Path) -> dict[str, int]:
-    import xml.etree.ElementTree as ET
-
-    return {lk.get("name"): k for k, lk in enumerate(ET.parse(urdf).getroot().findall("link"))}
-
-
 def _default_position(card: "RobotCard", j: "JointInfo") -> float:
     """A joint's default position: the card's default pose within the joint's limits."""
     lo = j.lower if j.lower is not None else -np.pi
@@ -176,21 +168,18 @@ class RobotBody:
         self._inertial = (list(dyn[3]), list(dyn[4]))
         self._inertial_inv = p.invertTransform(*self._inertial)
         self.joint_index, self.link_index = _index_maps(self.id, cid, asset.root_link)
-        # movable joints in PyBullet's index order (the order of calculateJacobian's columns); a welded model
-        # may have folded some away: they keep the place their child link has in the URDF (PyBullet's order
-        # under URDF_MAINTAIN_LINK_ORDER), so the joint order is the unwelded body's
-        if all(j.name in self.joint_index for j in asset.movable_joints):
-            mov = sorted(asset.movable_joints, key=lambda j: self.joint_index[j.name])
-        else:
-            mov = sorted(asset.movable_joints, key=lambda j: _link_order(asset.urdf_path)[j.child])
+        # movable joints in PyBullet's index order (the order of calculateJacobian's columns); welded joints
+        # are fixed joints of the welded model, in the same places
+        mov = sorted(asset.movable_joints, key=lambda j: self.joint_index[j.name])
         self.joint_names = [j.name for j in mov]
-        self.q_index = np.array([self.joint_index.get(n, -1) for n in self.joint_names], dtype=int)  # -1: folded away
+        self.q_index = np.array([self.joint_index[n] for n in self.joint_names], dtype=int)
         self.lower = np.array([j.lower if j.lower is not None else -np.pi for j in mov])
         self.upper = np.array([j.upper if j.upper is not None else np.pi for j in mov])
         self.default_q = np.array([_default_position(self.card, j) for j in mov])
         #: which of :attr:`joint_names` are welded (:mod:`.weld`), and the PyBullet indices of the others
         self.welded = np.array([n in set(weld) for n in self.joint_names], dtype=bool)
         self.live_index = self.q_index[~self.welded]
+        self.live_mask = ~self.welded if self.welded.any() else None  #: None: every joint is live (no mask per step)
         for a, b in asset.filter_pairs:
             if a in self.link_index and b in self.link_index:
                 p.setCollisionFilterPair(self.id, self.id, self.link_index[a], self.link_index[b], 0, physicsClientId=cid)
@@ -225,7 +214,7 @@ class RobotBody:
     def set_targets(self, q: np.ndarray) -> None:
         """Command joint position targets for every movable joint (asset order; welded joints' are ignored)."""
         q = np.asarray(q, dtype=float)
-        p.setJointMotorControlArray(self.id, targetPositions=(q[~self.welded] if self.welded.any() else q).tolist(),
+        p.setJointMotorControlArray(self.id, targetPositions=(q if self.live_mask is None else q[self.live_mask]).tolist(),
                                     **self.motor_args())
 
     def motor_args(self) -> dict:
