@@ -19,7 +19,7 @@ from .callbacks import (CheckpointCallback, _vecnorm, EvalCallback, InterruptCal
 from .checkpoint import git_revision, latest_checkpoint, load_checkpoint, save_checkpoint
 from .normalize import RAW_OBS_KEYS, BodyAwareVecNormalize, raw_mask
 from .inputs import input_view
-from .wrappers import ROBOT_SAMPLING, default_obs_keys, env_group_config, make_env, obs_sizes
+from .wrappers import check_robot_sampling, default_obs_keys, env_group_config, make_env, obs_sizes
 
 log = logging.getLogger("humanoid_ground.training")
 
@@ -116,12 +116,8 @@ def validate_config(cfg: dict) -> None:
     _int(cfg, "n_envs", 1, "use 1 or more env processes")
     if cfg.get("max_envs_per_worker") is not None:
         _int(cfg, "max_envs_per_worker", 1, "use 1 or more")
-    sampling = str(cfg["env"].get("robot_sampling") or "uniform")
-    if sampling not in ROBOT_SAMPLING:
-        raise unknown_name("env.robot_sampling value", sampling, list(ROBOT_SAMPLING))
-    if sampling == "success" and len(training_robots(cfg)) > int(cfg.get("max_envs_per_worker") or 8):
-        raise HGroundError(f"env.robot_sampling=success draws from every robot at once: {len(training_robots(cfg))} "
-                           f"robots need max_envs_per_worker={len(training_robots(cfg))}, or use uniform")
+    check_robot_sampling(str(cfg["env"].get("robot_sampling") or "uniform"), len(training_robots(cfg)),
+                         int(cfg.get("max_envs_per_worker") or 8))
     _int(cfg, "total_timesteps", 1, "use a positive number of env steps")
     _int(cfg, "seed", 0, "use a whole number ≥ 0")
     _int(cfg, "checkpoint_freq", 0, "use env steps between checkpoints (0: none)")

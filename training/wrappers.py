@@ -90,6 +90,17 @@ def env_group_config() -> dict:
     return {**env_config(), **TRAINING_ENV_KEYS}
 
 
+def check_robot_sampling(sampling: str, n_robots: int, max_envs: int) -> None:
+    """A one-line error for an ``env.robot_sampling`` value :class:`MultiRobotEnv` cannot run."""
+    from humanoid_ground.errors import HGroundError, unknown_name
+
+    if sampling not in ROBOT_SAMPLING:
+        raise unknown_name("env.robot_sampling value", str(sampling), list(ROBOT_SAMPLING))
+    if sampling == "success" and n_robots > max_envs:
+        raise HGroundError(f"env.robot_sampling=success draws from every robot at once: {n_robots} robots need "
+                           f"max_envs_per_worker={n_robots} (now {max_envs}), or use uniform")
+
+
 class MultiRobotEnv(gym.Env):
     """One env over several robots: the robot changes at every reset.
 
@@ -122,15 +133,7 @@ class MultiRobotEnv(gym.Env):
     def __init__(self, make_one, robots: Sequence[str], rank: int = 0, max_envs: int = 8, sampling: str = "uniform"):
         self.make_one, self.robots, self.rank = make_one, list(robots), int(rank)
         self.max_envs = max(1, int(max_envs))
-        if sampling not in ROBOT_SAMPLING:
-            from humanoid_ground.errors import unknown_name
-
-            raise unknown_name("env.robot_sampling value", str(sampling), list(ROBOT_SAMPLING))
-        if sampling == "success" and len(self.robots) > self.max_envs:
-            from humanoid_ground.errors import HGroundError
-
-            raise HGroundError(f"env.robot_sampling=success draws from every robot at once: {len(self.robots)} robots "
-                               f"need max_envs_per_worker={len(self.robots)} (now {self.max_envs}), or use uniform")
+        check_robot_sampling(sampling, len(self.robots), self.max_envs)
         self.sampling = sampling
         self.success = {r: 0.0 for r in self.robots}  #: recent success per robot (this worker's episodes)
         self._pick = np.random.default_rng([self.rank, 1])
