@@ -31,10 +31,11 @@ def parser(doc: str, out: str, task: str) -> argparse.ArgumentParser:
                     help="an extra 'hground train' override for a new piece (repeatable; recorded in piece.json), "
                          "e.g. algo.params.inputs=relative")
     g = ap.add_mutually_exclusive_group(required=True)
-    g.add_argument("--piece", help="run (or finish) this piece")
+    g.add_argument("--piece", help="run (or finish) this piece; a finished piece is skipped unless --force")
     g.add_argument("--next", action="store_true", help="run the next unfinished piece")
     g.add_argument("--list", action="store_true", help="every piece and its state")
     g.add_argument("--report", action="store_true", help="the Markdown table of the finished pieces")
+    ap.add_argument("--force", action="store_true", help="with --piece: run it again even if it is finished")
     return ap
 
 
@@ -47,6 +48,9 @@ def dispatch(args, pieces: list[str], state: Callable[[str], str], run: Callable
         return
     if args.report:
         print(report())
+        return
+    if args.piece and state(args.piece) == "done" and not args.force:
+        print(f"{args.piece}: already done (skipped; --force runs it again)")
         return
     piece = args.piece or next((p for p in pieces if state(p) != "done"), None)
     if piece is None:
