@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from humanoid_ground.envs.robot import MAX_DROT
 from humanoid_ground.envs.rotations import quat_to_mat
 
 from .. import parts
@@ -137,11 +138,17 @@ class ScrewDrive(Task):
     def plan(self):
         """Ratchet strokes centred on the hand's starting orientation (so a wrist turns at most half a
         stroke either way): wind the open hand back by half a stroke above the head, take the head, turn
-        it clockwise through the stroke, let go, lift; until the head is seated, then retreat. A wrist
-        that stops short of the stroke's end (a joint limit) after turning the screw a third of a stroke or more
+        it clockwise through the stroke, let go, lift; until the head is seated, then retreat. The turn
+        is a pure turn about the vertical of the hand as it is: the hold fixes the hand to the head, which
+        the thread keeps upright, so a tilt left by the take cannot be undone while turning (servoing it
+        away, as a goal orientation would, spends the wrist's effort against the thread and stalls or even
+        reverses the stroke). A wrist
+        that stops short of the stroke's end (a joint limit) after turning the screw a quarter of a stroke or more
         sets where later strokes end: they start a stroke before it (a stroke that stalls sooner, the arm
         against the thread, changes nothing). A take that runs out of time without the head (the arm
-        cannot reach it wound that far back) is not turned: later takes wind back a quarter stroke less."""
+        cannot reach it wound that far back) is not turned: later takes wind back a quarter stroke less. A
+        wind that stalls short of its angle (the wrist's other limit) sets how far later winds go, and a
+        stroke that turns back after turning 10° (the joint-limit avoidance overriding the command) ends."""
         r, side, t = self.robot, self.side, self.thread
         half = np.radians(self.params.stroke_deg) / 2
         n = int(np.ceil(self.params.turns * np.pi / half - 1e-6)) + 5  # spare strokes for wrists that turn less
@@ -151,8 +158,9 @@ class ScrewDrive(Task):
         memo = Memo()
         R_n = memo("R_n", lambda: r.tcp_world(side)[1].copy())  # the neutral orientation: at the plan's start
         # hi: where a stroke ends (clockwise from neutral); floor: how far back a take may start (a take that
-        # could not reach the head wound back that far raises it)
-        state = {"turned0": 0.0, "off": np.zeros(3), "hi": half, "floor": -np.inf}
+        # could not reach the head wound back that far, or a wind that stalled, raises it)
+        # start / peak: the hand's turn at the take and furthest clockwise in the stroke; wind: its turns in the wind
+        state = {"turned0": 0.0, "off": np.zeros(3), "hi": half, "floor": -np.inf, "start": 0.0, "peak": 0.0, "wind": []}
 
         def rz(a: float) -> np.ndarray:
             c, s_ = np.cos(a), np.sin(a)
@@ -179,16 +187,32 @@ class ScrewDrive(Task):
             c = (np.trace(at(angle)().T @ R) - 1) / 2
             return float(np.degrees(np.arccos(np.clip(c, -1, 1)))) < tol_deg
 
-        def wound() -> bool:
-            return oriented(lo()) and bool(np.linalg.norm(r.tcp_world(side)[0] - on_head(clear)()) < 0.01)
+        def wound() -> bool:  # a wind that stalls short of its angle (the wrist's limit) sets how far later ones go
+            near = bool(np.linalg.norm(r.tcp_world(side)[0] - on_head(clear)()) < 0.01)
+            y, ys = clockwise(), state["wind"]
+            ys.append(y)
+            if oriented(lo()) and near:
+                return True
+            if near and len(ys) > 3 and ys[-4] - y < np.radians(0.5) and y > lo() + np.radians(4):
+                state["floor"] = min(y, hi() - np.radians(20))
+                return True
+            return False
 
         def taken() -> bool:  # remember the screw's turn and the grasp offset at the take
             tcp = r.tcp_world(side)[0]
             state["turned0"], state["off"] = t.turned, tcp - self.head_top()
+            state["start"] = state["peak"] = clockwise()
+            state["wind"] = []
             return self.held_by(side) == self.screw
 
         def with_screw() -> np.ndarray:  # while turning: the TCP where the weld holds it, orbiting the axis
             return self.head_top() + rz(-(t.turned - state["turned0"])) @ state["off"]
+
+        def turning() -> np.ndarray:  # the hand as it is, turned clockwise about the vertical toward the stroke's end
+            # by at most what one action turns unclipped (a pure turn: the hold fixes the hand to the head, which
+            # the thread keeps upright, so servoing a tilt away would only spend the wrist's effort against it)
+            d = float(np.clip(hi() - clockwise(), 0.0, MAX_DROT / 0.7))
+            return rz(-d) @ r.tcp_world(side)[1]
 
         def missed() -> bool:  # the take ran out of time without the head: the next takes wind back less
             if self.held_by(side) == self.screw:
@@ -196,8 +220,13 @@ class ScrewDrive(Task):
             state["floor"] = min(lo() + half / 2, hi() - np.radians(20))
             return True
 
-        def turned() -> bool:
-            return t.seated or t.turned - state["turned0"] >= 2 * half - np.radians(4) or oriented(hi(), 2.0)
+        def turned() -> bool:  # through the stroke, or turning back after 10° or more: the wrist at its limit (its
+            # joint-limit avoidance then turns the hand back, and the screw with it, against the command; a hand
+            # still swinging back from the take turns back at first, before it turns the screw)
+            y = clockwise()
+            state["peak"] = max(state["peak"], y)
+            back = state["peak"] > state["start"] + np.radians(10) and y < state["peak"] - np.radians(3)
+            return t.seated or t.turned - state["turned0"] >= 2 * half - np.radians(4) or y >= hi() - np.radians(2) or back
 
         def seated() -> bool:  # the strokes left once the head is seated are passed over
             return t.seated and self.held_by(side) is None
@@ -208,9 +237,9 @@ class ScrewDrive(Task):
         def let_go() -> bool:  # the first call (the turn just ended): a stroke stopped short sets the next ones' end
             if self.held_by(side) is not None:
                 y = clockwise()
-                # only a stroke that turned the screw a third of its length or more ended at the wrist's limit;
+                # only a stroke that turned the screw a quarter of its length or more ended at the wrist's limit;
                 # one that stalled early (the arm against the thread) says nothing about where the wrist stops
-                if y < hi() - np.radians(6) and t.turned - state["turned0"] >= 2 * half / 3:
+                if y < hi() - np.radians(6) and t.turned - state["turned0"] >= 2 * half / 4:
                     state["hi"] = y + np.radians(2)
             return self.held_by(side) is None
 
@@ -220,9 +249,9 @@ class ScrewDrive(Task):
                 # a wrist that cannot turn the whole way makes a shorter stroke (the step's max_steps)
                 Step({side: Goal(on_head(clear), at(lo), 0.0)}, max_steps=35, done=wound, name=f"wind{k}", skip=seated),
                 Step({side: Goal(on_head(grip_z), at(lo), 1.0)}, max_steps=40, done=taken, name=f"take{k}", skip=seated),
-                Step({side: Goal(with_screw, at(hi), 1.0)}, max_steps=45, done=turned, name=f"turn{k}",
+                Step({side: Goal(with_screw, turning, 1.0)}, max_steps=45, done=turned, name=f"turn{k}",
                      skip=lambda: seated() or missed()),
-                Step({side: Goal(with_screw, at(hi), 0.0)}, max_steps=10, settle=1, done=let_go, name=f"let_go{k}",
+                Step({side: Goal(with_screw, turning, 0.0)}, max_steps=10, settle=1, done=let_go, name=f"let_go{k}",
                      skip=lambda: seated() or self.held_by(side) is None),
                 Step({side: Goal(on_head(clear), at(hi), 0.0)}, max_steps=40, done=lifted, name=f"lift{k}", skip=seated),
             ]
