@@ -33,6 +33,10 @@ class Goal:
         return self.R() if callable(self.R) else self.R
 
 
+#: the servo's rotation gain: a step's rotation command is ``ROT_GAIN`` × the orientation error (clipped per axis)
+ROT_GAIN = 0.7
+
+
 @dataclass
 class Step:
     goals: dict[str, Goal]
@@ -90,7 +94,7 @@ class Servo:
                 if R_goal is None:
                     R_goal = self._held_R[side]
                 rv = tR.T @ mat_to_rotvec(R_goal @ R.T)
-                a[action_field(ACT_ROT, k)] = np.clip(0.7 * rv / MAX_DROT, -1, 1)
+                a[action_field(ACT_ROT, k)] = np.clip(ROT_GAIN * rv / MAX_DROT, -1, 1)
             a[action_field(ACT_GRIP, k)] = 1.0 if g.grip >= 0.5 else -1.0
         if step.head is not None:
             a[HEAD_ACTION] = step.head()

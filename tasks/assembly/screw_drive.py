@@ -26,7 +26,7 @@ from humanoid_ground.envs.rotations import quat_to_mat
 from .. import parts
 from ..base import ARM_FIELD, PART_FIELDS, Task, TaskParams
 from ..registry import register_task
-from ..scripted import Goal, Memo, Servo, Step, rise_step
+from ..scripted import ROT_GAIN, Goal, Memo, Servo, Step, rise_step
 
 
 @dataclass
@@ -211,7 +211,7 @@ class ScrewDrive(Task):
         def turning() -> np.ndarray:  # the hand as it is, turned clockwise about the vertical toward the stroke's end
             # by at most what one action turns unclipped (a pure turn: the hold fixes the hand to the head, which
             # the thread keeps upright, so servoing a tilt away would only spend the wrist's effort against it)
-            d = float(np.clip(hi() - clockwise(), 0.0, MAX_DROT / 0.7))
+            d = float(np.clip(hi() - clockwise(), 0.0, MAX_DROT / ROT_GAIN))
             return rz(-d) @ r.tcp_world(side)[1]
 
         def missed() -> bool:  # the take ran out of time without the head: the next takes wind back less
