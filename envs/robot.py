@@ -100,7 +100,7 @@ class Robot:
             from humanoid_ground.robots.weld import idle_joints
 
             weld = idle_joints(asset)
-        self.body = RobotBody(asset, cid, base_pos=self.home_base, fixed_base=fixed, dt=dt, weld=weld)
+        self.body = RobotBody(asset, cid, base_pos=self.home_base, fixed_base=fixed, dt=dt, weld=weld, fold=bool(weld))
         b = self.body
         self.id = b.id
         self.n = b.dof

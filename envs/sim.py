@@ -18,8 +18,9 @@ class SimConfig:
     :param solver_iterations: PyBullet constraint solver iterations.
     :param gravity: gravity along world z (m/s²).
     :param weld_idle: weld the robot's idle joints (those no controller drives on a fixed base: legs,
-        usually) at their default pose, so PyBullet neither solves their motors nor integrates them
-        (:mod:`humanoid_ground.robots.weld`; needs ``base=fixed`` and ``control=ee_delta``).
+        usually) at their default pose, so PyBullet neither solves their motors nor integrates them, and
+        fold the welded branches into the link they hang from (:mod:`humanoid_ground.robots.weld`; needs
+        ``base=fixed`` and ``control=ee_delta``).
     """
 
     dt: float = 0.002

@@ -85,16 +85,17 @@ class Workspace:
                         for l in arm.hand_links] or [center[2]])
 
         gap = 0.03 * min(1.0, scale / 0.6)  # bench to body: 3 cm, less for kid-size robots (OP3's arms reach 5 cm past its chest)
+        boxes: list = []  # (front x, top z) of every link but the arms', as the model's own links have them
 
         def bench_front(top: float) -> float:
             """x of the body's front (arms excluded) at the bench's height, plus a gap."""
-            fronts = [p.getAABB(robot.id, l, physicsClientId=robot.cid)[1][0]
-                      for l in range(-1, p.getNumJoints(robot.id, physicsClientId=robot.cid))
-                      if l not in arm_links and p.getAABB(robot.id, l, physicsClientId=robot.cid)[1][2] > top - 0.15]
+            if not boxes:
+                boxes.extend(_body_boxes(robot, arm_links))
+            fronts = [x for x, z in boxes if z > top - 0.15]
             return float(max(fronts or [tp[0]]) + gap)
 
-        def make(top: float) -> "Workspace":
-            x0 = max(bench_front(top), float(center[0] - 0.25 * scale))
+        def make(top: float, front: float | None = None) -> "Workspace":
+            x0 = max(bench_front(top) if front is None else front, float(center[0] - 0.25 * scale))
             return cls(torso=tp.copy(), tcp=tcp, shoulder=sh, reach=reach, center=center.copy(), scale=scale,
                        bench_top=float(top), bench_x=(x0, float(center[0] + 0.35 * scale)),
                        bench_y=(float(center[1] - 0.6 * scale), float(center[1] + 0.6 * scale)),
@@ -102,7 +103,7 @@ class Workspace:
 
         key = (robot.asset.key, robot.base_mode)
         if key in _CACHE:
-            ws = make(_CACHE[key]["bench_top"])
+            ws = make(_CACHE[key]["bench_top"], _CACHE[key].get("bench_front"))
             ws.cells = {k: np.asarray(v).reshape(-1, 2) for k, v in _CACHE[key]["cells"].items()}
             ws.drop_cells = {k: np.asarray(v).reshape(-1, 2) for k, v in _CACHE[key]["drop_cells"].items()}
             return ws
@@ -144,7 +145,7 @@ class Workspace:
                 probe.close()
         ws = best[2] if best else make(float(center[2] - 0.1 * scale))
         ws._hand_low = hand_low
-        _CACHE[key] = {"bench_top": ws.bench_top, "cells": {k: v.tolist() for k, v in ws.cells.items()},
+        _CACHE[key] = {"bench_top": ws.bench_top, "bench_front": bench_front(ws.bench_top), "cells": {k: v.tolist() for k, v in ws.cells.items()},
                        "drop_cells": {k: v.tolist() for k, v in ws.drop_cells.items()}}
         if disk is not None:
             try:
@@ -263,6 +264,30 @@ class Workspace:
         away = target - self.shoulder[side]
         away = away / max(float(np.linalg.norm(away)), 1e-6) * margin * self.scale
         return all(_ik_error(robot, arm, T_base, t, lo, hi) <= tol for t in (target, target + away, target - away))
+
+
+def _body_boxes(robot: Robot, arm_links: set[int]) -> list[tuple[float, float]]:
+    """(max x, max z) of the bounding box of every link of the robot's model but ``arm_links``, in the
+    current pose. A body whose welded legs were folded into the pelvis (``sim.weld_idle``) has one box
+    where the model has many, so the boxes come from the model as the card ships it, loaded at the same
+    pose in a client of its own: the bench stands where it stands without welding."""
+    if not robot.body.folded:
+        return [(p.getAABB(robot.id, l, physicsClientId=robot.cid)[1][0], p.getAABB(robot.id, l, physicsClientId=robot.cid)[1][2])
+                for l in range(-1, p.getNumJoints(robot.id, physicsClientId=robot.cid)) if l not in arm_links]
+    from humanoid_ground.robots._pybullet import new_client
+    from humanoid_ground.robots.body import RobotBody
+
+    b = robot.body
+    names = {i: n for n, i in b.link_index.items()}
+    cid = new_client()
+    try:
+        twin = RobotBody(robot.asset, cid, base_pos=tuple(robot.base_pos), base_orn=tuple(robot.base_orn), fixed_base=True)
+        twin.reset_pose(np.array([robot.q[robot.col_of[n]] for n in twin.joint_names]))
+        arms = {twin.link_index[names[l]] for l in arm_links}
+        return [(p.getAABB(twin.id, l, physicsClientId=cid)[1][0], p.getAABB(twin.id, l, physicsClientId=cid)[1][2])
+                for l in range(-1, p.getNumJoints(twin.id, physicsClientId=cid)) if l not in arms]
+    finally:
+        p.disconnect(physicsClientId=cid)
 
 
 def _base_T(robot: Robot) -> np.ndarray:

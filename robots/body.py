@@ -7,6 +7,7 @@ motor's behaviour in the inertia-free limit of PD control: the motor tracks the 
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -116,6 +117,22 @@ def compute_collision_filter(urdf: Path, card: "RobotCard", joints: Sequence["Jo
         p.disconnect(physicsClientId=cid)
 
 
+@functools.lru_cache(maxsize=16)
+def _link_order(urdf: Path) -> dict[str, int]:
+    """Each link's place in the URDF (PyBullet's link order under ``URDF_MAINTAIN_LINK_ORDER``)."""
+    import xml.etree.ElementTree as ET
+
+    return {lk.get("name"): k for k, lk in enumerate(ET.parse(urdf).getroot().findall("link"))}
+
+
+def _survivor(asset: "RobotAsset", link: str, present: dict[str, int]) -> str:
+    """The link that holds ``link``'s geometry in a folded model: itself, or the nearest ancestor left."""
+    up = {j.child: j.parent for j in asset.joints}
+    while link not in present and link in up:
+        link = up[link]
+    return link
+
+
 def _default_position(card: "RobotCard", j: "JointInfo") -> float:
     """A joint's default position: the card's default pose within the joint's limits."""
     lo = j.lower if j.lower is not None else -np.pi
@@ -141,10 +158,13 @@ class RobotBody:
     :param dt: physics time step, used to map the card's PD gains to PyBullet's motor.
     :param weld: movable joints to weld at their default positions (:mod:`.weld`; fixed base only). They
         stay in :attr:`joint_names` and read as their default position with zero velocity.
+    :param fold: also fold every welded branch with nothing else movable in it (a leg) into the link it
+        hangs from (:func:`.weld.welded_urdf`'s ``merge``): fewer links for PyBullet. The links a card names
+        survive; a folded link's collision-filter pairs move to the link that now holds its geometry.
     """
 
     def __init__(self, asset: "RobotAsset", cid: int, base_pos=None, base_orn=(0, 0, 0, 1),
-                 fixed_base: bool = True, dt: float = 0.002, weld: Sequence[str] = ()):
+                 fixed_base: bool = True, dt: float = 0.002, weld: Sequence[str] = (), fold: bool = False):
         self.asset, self.card, self.cid = asset, asset.card, cid
         if base_pos is None:
             base_pos = (0.0, 0.0, self.card.standing_height)
@@ -159,7 +179,7 @@ class RobotBody:
             unknown = sorted(set(weld) - set(by_name))
             if unknown:
                 raise HGroundError(f"robot '{self.card.name}': cannot weld {unknown}: not movable joints of the model")
-            urdf = welded_urdf(asset, {n: _default_position(self.card, by_name[n]) for n in weld})
+            urdf = welded_urdf(asset, {n: _default_position(self.card, by_name[n]) for n in weld}, merge=fold)
         self.urdf_path = urdf  #: the model loaded (the asset's, or its welded variant)
         self.id = _load(urdf, cid, base_pos, base_orn, fixed_base, self.load_log)
         self.fixed_base = fixed_base
@@ -169,10 +189,17 @@ class RobotBody:
         self._inertial_inv = p.invertTransform(*self._inertial)
         self.joint_index, self.link_index = _index_maps(self.id, cid, asset.root_link)
         # movable joints in PyBullet's index order (the order of calculateJacobian's columns); welded joints
-        # are fixed joints of the welded model, in the same places
-        mov = sorted(asset.movable_joints, key=lambda j: self.joint_index[j.name])
+        # are fixed joints of the welded model, in the same places; folded ones are gone from it and keep
+        # the place their child link has in the URDF (PyBullet's order under URDF_MAINTAIN_LINK_ORDER), so
+        # the joint order is always the unwelded body's
+        self.folded = not all(j.name in self.joint_index for j in asset.movable_joints)  #: some links folded away
+        if self.folded:
+            order = _link_order(Path(asset.urdf_path))
+            mov = sorted(asset.movable_joints, key=lambda j: order[j.child])
+        else:
+            mov = sorted(asset.movable_joints, key=lambda j: self.joint_index[j.name])
         self.joint_names = [j.name for j in mov]
-        self.q_index = np.array([self.joint_index[n] for n in self.joint_names], dtype=int)
+        self.q_index = np.array([self.joint_index.get(n, -1) for n in self.joint_names], dtype=int)  # -1: folded away
         self.lower = np.array([j.lower if j.lower is not None else -np.pi for j in mov])
         self.upper = np.array([j.upper if j.upper is not None else np.pi for j in mov])
         self.default_q = np.array([_default_position(self.card, j) for j in mov])
@@ -181,7 +208,9 @@ class RobotBody:
         self.live_index = self.q_index[~self.welded]
         self.live_mask = ~self.welded if self.welded.any() else None  #: None: every joint is live (no mask per step)
         for a, b in asset.filter_pairs:
-            if a in self.link_index and b in self.link_index:
+            if self.folded:  # a folded link's geometry now lives on the link it was folded into
+                a, b = _survivor(asset, a, self.link_index), _survivor(asset, b, self.link_index)
+            if a != b and a in self.link_index and b in self.link_index:
                 p.setCollisionFilterPair(self.id, self.id, self.link_index[a], self.link_index[b], 0, physicsClientId=cid)
         kp_kd = np.array([self.card.pd.gains(n) for n in self.joint_names]).reshape(-1, 2)
         effort = np.array([max(j.effort, 1e-3) for j in mov])

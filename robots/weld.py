@@ -6,11 +6,12 @@ the default pose, and — the root being fixed — their branches (the legs, usu
 from the arms. PyBullet still solves a position-motor row per idle joint and integrates its degree of
 freedom at every physics step, which is most of a step's cost on legged humanoids (``scripts/bench_physics.py
 --split``). Welding them (URDF ``fixed`` joints whose origin carries the default angle) takes that cost
-away. (:func:`welded_urdf` can also fold a welded subtree with nothing else movable in it — a leg — into the
-link it hangs from, since PyBullet also pays per link; the envs do not use that yet, see its ``merge``.)
-The links a card names and the joint order stay as they were, and the body keeps
-reporting the welded joints at their default positions with zero velocity, so every observation keeps its
-shape.
+away, and a welded subtree with nothing else movable in it (a leg) is folded into the link it hangs from
+(:func:`welded_urdf`'s ``merge``), since PyBullet also pays per link. The links a card names and the joint
+order stay as they were, and the body keeps reporting the welded joints at their default positions with
+zero velocity, so every observation keeps its shape. What reads the body's links one by one reads the
+model as shipped: the workspace places the bench by the unfolded links' boxes (``envs/workspace.py``), and
+a folded link's collision-filter pairs move to the link that holds its geometry (``robots/body.py``).
 
 What changes physically: the welded links no longer flex under their motors' finite stiffness (they are
 rigid at the default pose). The fidelity is measured in ``tests/test_weld.py`` and the README.
@@ -80,8 +81,8 @@ def welded_urdf(asset: "RobotAsset", angles: dict[str, float], merge: bool = Fal
 
     :param merge: also fold every welded subtree that holds no other movable joint and no link the card
         names into the link it hangs from (:func:`fold_subtree`): PyBullet pays per link, fixed or not.
-        Off for the envs: the workspace places the bench by per-link bounding boxes, and a leg folded into
-        the pelvis moves it (GR1-T2: 2.5 cm, `pick_place` expert 100 → 85 %).
+        The envs fold (``sim.weld_idle``); the workspace reads the unfolded model's links, since one
+        pelvis box that spans the feet would move the bench (GR1-T2: 2.5 cm).
     """
     code = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()  # a change to this module writes the file again
     key = repr((sorted((k, round(float(v), 12)) for k, v in angles.items()), merge, code))

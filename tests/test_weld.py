@@ -47,6 +47,14 @@ def test_welded_model_keeps_geometry_interface_and_motion(robot):
         r0, r1 = envs[False].unwrapped.robot, envs[True].unwrapped.robot
         welded = r1.body.welded
         assert welded.sum() == len(idle_joints(r1.asset)) and not r0.body.welded.any()
+        assert r1.body.folded and (r1.body.q_index[welded] < 0).any()  # the legs folded into the pelvis
+        # the bench reads the model's own links (a folded pelvis box would move it), and the folded body
+        # has no self-contact the model does not have (filter pairs moved with the folded geometry)
+        from humanoid_ground.envs.workspace import _body_boxes
+
+        arms = lambda r: set(sum((r.arm_links(s) for s in r.arms), []))  # noqa: E731
+        np.testing.assert_allclose(sorted(_body_boxes(r1, arms(r1))), sorted(_body_boxes(r0, arms(r0))), atol=1e-6)
+        assert r0.body.self_contacts() == [] and r1.body.self_contacts() == []
         assert r1.body.joint_names == r0.body.joint_names  # the interface's joint order
         assert r1.body.urdf_path != r0.body.urdf_path
         # every link left sits where it does in the unwelded body's default pose (the origins carry the angles)
