@@ -180,12 +180,12 @@ def test_multi_robot_run_metrics_checkpoint_grouping_and_resume(tmp_path):
     # would otherwise read as ±10 std): on a held-out robot's observation those entries pass through
     import humanoid_ground as hg
     from humanoid_ground.training.checkpoint import load_checkpoint
-    from humanoid_ground.training.wrappers import flatten_obs
 
     ck = load_checkpoint(run / "final_model.zip")
     assert ck.meta["raw_obs_keys"] == ["embodiment"] and ck.obs_keys[-1] == "embodiment"
+    assert ck.inputs == "scaled" and "inputs: scaled" in (run / "config.yaml").read_text()  # env.inputs=auto, 3 robots
     env = hg.make("reach", robot="booster_t1")
-    x = flatten_obs(env.reset(seed=0)[0], ck.obs_keys)[None]
+    x = ck.view().flatten(env.reset(seed=0)[0])[None]
     z = ck.normalize(x)
     env.close()
     assert np.array_equal(z[0, -37:], x[0, -37:]) and not np.allclose(z[0, :-37], x[0, :-37])
@@ -244,7 +244,7 @@ def test_one_robot_list_is_the_plain_robot(tmp_path):
     run = next(runs.glob("*_s0"))
     assert "_fourier_gr1t2_reach_ppo_s0" in run.name
     cfg = (run / "config.yaml").read_text()
-    assert "name: fourier_gr1t2" in cfg and "robots: null" in cfg
+    assert "name: fourier_gr1t2" in cfg and "robots: null" in cfg and "inputs: all" in cfg  # env.inputs=auto, one robot
 
 
 @pytest.mark.parametrize("args, needle", [

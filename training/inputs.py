@@ -23,6 +23,15 @@ import numpy as np
 from humanoid_ground.errors import HGroundError
 
 INPUTS = ("all", "relative", "scaled")
+
+
+def auto_inputs(n_robots: int, keys: Sequence[str]) -> str:
+    """``env.inputs=auto`` (RL's default): ``scaled`` when several bodies train together (with the
+    embodiment descriptor among the keys; ``relative`` without it), ``all`` for one robot. Measured on
+    the 4-robot reach quick check (README, "Cross-embodiment"): held-out G1 44 % with ``all``, 84 % with ``scaled``."""
+    if n_robots <= 1:
+        return "all"
+    return "scaled" if "embodiment" in keys else "relative"
 #: the field kinds ``relative`` and ``scaled`` keep
 RELATIVE_KINDS = ("vector", "orientation", "scalar", "flag")
 

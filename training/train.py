@@ -18,7 +18,7 @@ from .callbacks import (CheckpointCallback, _vecnorm, EvalCallback, InterruptCal
                         TransitionRecorder)
 from .checkpoint import git_revision, latest_checkpoint, load_checkpoint, save_checkpoint
 from .normalize import RAW_OBS_KEYS, BodyAwareVecNormalize, raw_mask
-from .inputs import input_view
+from .inputs import auto_inputs, input_view
 from .wrappers import check_robot_sampling, default_obs_keys, env_group_config, make_env, obs_sizes
 
 log = logging.getLogger("humanoid_ground.training")
@@ -86,8 +86,10 @@ def validate_config(cfg: dict) -> None:
     # default), so the code below reads every env key directly
     cfg["env"] = {**env_group_config(), **(cfg.get("env") or {})}
     algo_class(cfg["algo"]["name"])
-    input_view(list(cfg["env"]["obs_keys"] or default_obs_keys(cfg["control"])), str(cfg["env"]["inputs"]), task,
-               cfg["task"]["params"], setting="env.inputs")
+    keys = list(cfg["env"]["obs_keys"] or default_obs_keys(cfg["control"]))
+    if str(cfg["env"]["inputs"]) == "auto":  # resolved here, so config.yaml and the checkpoint record what ran
+        cfg["env"]["inputs"] = auto_inputs(len(training_robots(cfg)), keys)
+    input_view(keys, str(cfg["env"]["inputs"]), task, cfg["task"]["params"], setting="env.inputs")
     if cfg["control"] not in controller_names():
         raise unknown_name("control", str(cfg["control"]), controller_names())
     robots = cfg.get("robots")

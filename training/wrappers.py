@@ -68,7 +68,7 @@ class FlattenObs(gym.ObservationWrapper):
 
 #: the training harness's own keys of the ``env`` config group (beside :class:`~humanoid_ground.envs.settings.EnvSettings`)
 TRAINING_ENV_KEYS = {
-    "inputs": "all",        # all | relative: of canonical and task, leave out the torso-frame points (training/inputs.py)
+    "inputs": "auto",       # all | relative | scaled | auto (scaled with several robots, all with one; training/inputs.py)
     "obs_keys": None,       # keys of the Dict observation fed to the policy; None: canonical+task+embodiment for
                             # ee_delta (same shape on every robot), proprio+canonical+task for joint_pos
     "raw_obs_keys": None,   # keys the normaliser leaves as they are; None: [embodiment] (constant per robot:
