@@ -9,7 +9,8 @@ for p in booster_t1:5:a booster_t1:5:b booster_t1:20:a booster_t1:20:b \
          unitree_h1:5:a unitree_h1:5:b unitree_h1:20:a unitree_h1:20:b \
          booster_t1:10:a booster_t1:10:b unitree_h1:10:a unitree_h1:10:b \
          apptronik_apollo:5:a apptronik_apollo:5:b apptronik_apollo:10:a apptronik_apollo:10:b \
-         apptronik_apollo:20:a apptronik_apollo:20:b; do
+         apptronik_apollo:20:a apptronik_apollo:20:b \
+         booster_t1:c unitree_h1:c apptronik_apollo:c; do
   s=$(date +%s); $PY scripts/data_sharing.py --out $OUT --pools /work/ds3 --piece $p >> $OUT/chain.log 2>&1
   echo "$(date +%T) $p rc=$? wall=$(( $(date +%s)-s ))s" >> $OUT/walls.txt
 done
