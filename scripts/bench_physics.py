@@ -20,9 +20,11 @@ both sides alike):
   the columns are a profile, not a setting.
 
 - **weld** (``--weld``): the env again with ``sim.weld_idle=true`` (the joints no controller drives on the
-  fixed base welded at their default pose, :mod:`humanoid_ground.robots.weld`), in the same repeats.
+  fixed base welded at their default pose and the legs folded, :mod:`humanoid_ground.robots.weld`), in the
+  same repeats; ``--sim KEY=VALUE`` adds physics settings to that second env (e.g. fewer solver iterations).
 
 Usage: python scripts/bench_physics.py [--robots unitree_h1,unitree_g1] [--steps 150] [--repeats 3] [--split] [--weld]
+       [--sim solver_iterations=20]
 """
 from __future__ import annotations
 
@@ -144,7 +146,15 @@ def main() -> None:
     ap.add_argument("--split", action="store_true", help="also the cost split (solver iterations, collision, motors)")
     ap.add_argument("--weld", action="store_true", help="also the env with sim.weld_idle=true (idle joints welded), "
                     "measured in the same repeats")
+    ap.add_argument("--sim", action="append", default=[], metavar="KEY=VALUE",
+                    help="a physics setting of that second env (repeatable; with or without --weld), e.g. solver_iterations=20")
     args = ap.parse_args()
+    import yaml
+
+    variant = ({"weld_idle": True} if args.weld else {}) | {k: yaml.safe_load(v) for k, v in (a.split("=", 1) for a in args.sim)}
+    label = "welded" if variant == {"weld_idle": True} else "variant"
+    if variant and label == "variant":
+        print(f"variant: sim={variant}", flush=True)
     rows = []
     for robot in args.robots.split(","):
         m, where = mujoco_model(robot)
@@ -152,25 +162,25 @@ def main() -> None:
         for _ in range(args.repeats):
             r, prof = env_rate(robot, args.steps)
             env_r.append(r)
-            if args.weld:
-                weld_r.append(env_rate(robot, args.steps, {"weld_idle": True})[0])
+            if variant:
+                weld_r.append(env_rate(robot, args.steps, variant)[0])
             if m is not None:
                 mj_r.append(mujoco_rate(m, args.steps * 10))
         e = statistics.median(env_r)
         mj = statistics.median(mj_r) if mj_r else None
         ratios = [a / b for a, b in zip(env_r, mj_r)]
         welded = None
-        if args.weld:  # welded rate, its ratio to MuJoCo and its speed-up over as built (medians of per-repeat ratios)
+        if variant:  # the variant's (welded) rate, its ratio to MuJoCo and its speed-up over as built (medians of per-repeat ratios)
             welded = (statistics.median(weld_r), statistics.median([a / b for a, b in zip(weld_r, mj_r)]) if mj_r else None,
                       statistics.median([a / b for a, b in zip(weld_r, env_r)]))
         rows.append((robot, e, mj, statistics.median(ratios) if ratios else None, where, prof, welded))
         print(f"{robot}: env {e:.0f} physics steps/s ({e / 10:.0f} env steps/s), MuJoCo {'—' if mj is None else f'{mj:.0f}'} "
               f"({where}), ratio {'—' if mj is None else f'{statistics.median(ratios):.3f}'}"
-              + ("" if welded is None else f"; welded {welded[0]:.0f} ({welded[2]:.2f}× as built)") + f"; {prof}", flush=True)
-    extra = " welded physics steps/s | welded ratio | welded / as built |" if args.weld else ""
+              + ("" if welded is None else f"; {label} {welded[0]:.0f} ({welded[2]:.2f}× as built)") + f"; {prof}", flush=True)
+    extra = f" {label} physics steps/s | {label} ratio | {label} / as built |" if variant else ""
     print("\n| robot | env physics steps/s | env steps/s | MuJoCo steps/s | ratio | MuJoCo model | links (fixed) | DOF | "
           "collision shapes | contacts/step |" + extra)
-    print("|---|---|---|---|---|---|---|---|---|---|" + ("---|---|---|" if args.weld else ""))
+    print("|---|---|---|---|---|---|---|---|---|---|" + ("---|---|---|" if variant else ""))
     for robot, e, mj, ratio, where, pr, welded in rows:
         w = "" if welded is None else (f" {welded[0]:.0f} | {'—' if welded[1] is None else f'{welded[1]:.2f}'} | "
                                        f"{welded[2]:.2f}× |")

@@ -12,9 +12,9 @@ def expert(env):
     return u.task.expert()
 
 
-def expert_success(task: str, robot: str, seeds, sim: dict | None = None) -> int:
-    """Run the scripted expert for one episode per seed; return how many ended in success (``sim``: physics
-    settings over the defaults, e.g. ``{"weld_idle": True}``)."""
+def expert_episodes(task: str, robot: str, seeds, sim: dict | None = None) -> list[dict]:
+    """Run the scripted expert for one episode per seed; return each episode's last ``info`` (``sim``:
+    physics settings over the defaults, e.g. ``{"weld_idle": True}``)."""
     from gymnasium.wrappers import TimeLimit
 
     from .registry import make_task_env, task_config
@@ -22,14 +22,19 @@ def expert_success(task: str, robot: str, seeds, sim: dict | None = None) -> int
     env = TimeLimit(make_task_env(task, robot=robot, sim=sim), int(task_config(task).get("max_episode_steps", 200)))
     try:
         pol = expert(env)
-        wins = 0
+        infos = []
         for s in seeds:
             obs, info = env.reset(seed=int(s))
             done = False
             while not done:
                 obs, _, term, trunc, info = env.step(pol(obs))
                 done = term or trunc
-            wins += bool(info["is_success"])
-        return wins
+            infos.append(info)
+        return infos
     finally:
         env.close()
+
+
+def expert_success(task: str, robot: str, seeds, sim: dict | None = None) -> int:
+    """How many of the scripted expert's episodes (one per seed) end in success."""
+    return sum(bool(info["is_success"]) for info in expert_episodes(task, robot, seeds, sim))
