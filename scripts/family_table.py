@@ -1,8 +1,8 @@
 """The procedural humanoid family (``robots/family.py``) through every check and the scripted experts.
 
 Each body is written as a vendor would hand it over (URDF + card), validated with the checks of
-``hground robots check`` (model + task readiness), and run by the experts on ``reach``, ``pick_place`` and
-``inspect`` over seeds 0..N-1. Prints a Markdown table (the README's).
+``hground robots check`` (model + task readiness), and run by the experts on the tasks asked for (``reach``,
+``pick_place`` and ``inspect`` by default) over seeds 0..N-1; a task the body cannot do (``Task.unable``) is n/a. Prints a Markdown table (the README's).
 
 Usage: python scripts/family_table.py [--bodies 20] [--seeds 10] [--tasks reach,pick_place,inspect] [--out DIR]
 """
@@ -19,6 +19,7 @@ from humanoid_ground.robots import check_robot
 from humanoid_ground.robots.card import load_card
 from humanoid_ground.robots.family import write_body
 from humanoid_ground.tasks import expert_success
+from humanoid_ground.tasks.registry import task_class
 
 
 def main() -> None:
@@ -43,6 +44,9 @@ def main() -> None:
         for t in tasks:
             if failed:
                 cells.append("—")
+                continue
+            if task_class(t).unable(card) is not None:  # e.g. screw_drive with a gimbal hold: the suites skip it too
+                cells.append("n/a")
                 continue
             try:
                 w = expert_success(t, str(path), range(args.seeds))
