@@ -205,12 +205,14 @@ class Workspace:
         return out
 
     def sample_cells(self, side: str, rng: np.random.Generator, n: int, min_dist: float,
-                     heights: list[tuple[float, ...]] | None = None, robot: Robot | None = None) -> list[np.ndarray]:
+                     heights: list[tuple[float, ...]] | None = None, robot: Robot | None = None,
+                     among: np.ndarray | None = None) -> list[np.ndarray]:
         """``n`` distinct reachable bench positions for one arm, at least ``min_dist`` (× scale) apart.
 
         ``heights`` (one tuple per position, with ``robot``): TCP heights above the bench the arm must
         also reach at that position (a low part taken at its top, a part carried over a tall fixture);
-        positions are drawn from the cells that do, or from all cells if none does."""
+        positions are drawn from the cells that do, or from all cells if none does. ``among``: indices of
+        this arm's cells to draw from (e.g. the ones a fixed camera sees)."""
         cells = self.cells.get(side, np.zeros((0, 2)))
         if len(cells) == 0:
             from humanoid_ground.errors import HGroundError
@@ -218,6 +220,8 @@ class Workspace:
             raise HGroundError(f"the {side} arm reaches no bench position; check the card's default_pose and tcp_xyz")
         if heights is not None:
             return self._sample_slots(side, rng, [self._reaching(robot, side, h) for h in heights], min_dist)
+        if among is not None:
+            return self._sample_slots(side, rng, [np.asarray(among, dtype=int)] * n, min_dist)
         for _ in range(200):
             idx = rng.choice(len(cells), size=min(n, len(cells)), replace=False)
             pts = [cells[i] for i in idx]

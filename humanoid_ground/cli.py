@@ -153,6 +153,10 @@ def _run_check(target: str, fmt: str, quick: bool):
 
                 step("inspection setup")
                 rep.checks.append(inspection_check(card.name if card.builtin else target))
+                if card.arms:
+                    from humanoid_ground.tasks.readiness import defect_sort_check
+
+                    rep.checks.append(defect_sort_check(card.name if card.builtin else target))
     return card, rep
 
 

@@ -5,6 +5,9 @@
   is feasible for this camera's height and field of view: the part lies within the inspection range,
   and the scripted expert, aiming the camera with whatever neck joints the card maps, inspects every
   point in one episode (seed 0). A warning, not a failure, otherwise: only the inspection tasks need it.
+- ``defect_sort_view``: ``defect_sort`` inspects parts where they lie on the bench, so each arm needs bench
+  positions it reaches that the camera can aim at with the neck joints it has (a camera that cannot
+  pitch, or a fixed one, sees only part of the bench). A warning otherwise.
 """
 from __future__ import annotations
 
@@ -40,5 +43,28 @@ def inspection_check(robot_name: str, seed: int = 0) -> Check:
             return Check("inspection_setup", "warn", f"the scripted expert inspected {seen} of {n} points in one episode: "
                                                      f"{geometry}; check the head joint mapping and head_camera")
         return Check("inspection_setup", "pass", f"{geometry}; the scripted expert inspects all {n} points")
+    finally:
+        env.close()
+
+
+def defect_sort_check(robot_name: str) -> Check:
+    from .registry import make_task_env
+
+    env = make_task_env("defect_sort", robot=robot_name)
+    try:
+        t, ws = env.task, env.workspace
+        counts = {side: int(t._aimable(ws.cells[side]).sum()) for side in env.robot.arms}
+        if not counts:
+            return Check("defect_sort_view", "skip", "no arms")
+        text = ", ".join(f"{side} arm {n} of {len(ws.cells[side])}" for side, n in counts.items())
+        per_arm = -(-t.params.n_parts // len(counts))  # parts dealt to each arm
+        short = [side for side, n in counts.items() if n < per_arm]
+        if short:
+            return Check("defect_sort_view", "warn", f"bench positions the camera can aim at: {text}; the "
+                                                    f"{' and '.join(short)} arm cannot lay {per_arm} part(s) where the camera "
+                                                    "inspects them, so defect_sort sorts uninspected parts (check head_camera "
+                                                    "and head_joints" + (", or use task_params={'n_parts': 1})"
+                                                                         if min(counts.values()) else ")"))
+        return Check("defect_sort_view", "pass", f"bench positions the camera can aim at: {text}")
     finally:
         env.close()

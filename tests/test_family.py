@@ -38,3 +38,23 @@ def test_inspect_and_pick_place_adapt_to_the_body(tmp_path, seed):
     # the family's goal is >= 90 % over bodies and seeds, not every episode: 2 of 3 (fam_08's seed 0 knocks
     # its part off the bench on the way above it: README, "a procedural family")
     assert expert_success("pick_place", str(card.card_path), [0, 1, 2]) >= 2
+
+
+def test_defect_sort_lays_parts_where_a_fixed_camera_sees_them(tmp_path):
+    """fam_00 has no neck: its torso camera sees a patch of the bench, and defect_sort deals its parts there
+    (from the cells its arms reach), so they are inspected where they lie; fam_01's camera (a roll-only
+    neck, a 0.78 m body) sees none of the cells its arms reach, which the defect_sort_view check says."""
+    import humanoid_ground as hg
+    from humanoid_ground.tasks.readiness import defect_sort_check
+
+    fixed = load_card(write_body(0, tmp_path))
+    env = hg.make("defect_sort", robot=str(fixed.card_path))
+    try:
+        obs, _ = env.reset(seed=0)
+        env.step(hg.tasks.expert(env)(obs))
+        assert env.unwrapped.task.inspected.all()  # in view from the first step, no head to turn
+    finally:
+        env.close()
+    assert defect_sort_check(str(fixed.card_path)).status == "pass"
+    blind = defect_sort_check(str(load_card(write_body(1, tmp_path)).card_path))
+    assert blind.status == "warn" and "0 of" in blind.detail

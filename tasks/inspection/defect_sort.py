@@ -16,7 +16,7 @@ from .. import parts
 from ..base import Task, TaskParams
 from ..registry import register_task
 from ..scripted import Goal, Memo, Servo, Step, head_servo, out_of_sight, pick_and_place
-from .inspect import view_check
+from .inspect import aimable, view_check
 
 
 @dataclass
@@ -80,6 +80,10 @@ class DefectSort(Task):
             if not mine:
                 continue
             cells = self.ws.sample_cells(side, rng, len(mine), min_dist=0.07)
+            if not all(self._aimable(np.asarray(cells))):  # a camera that cannot aim at every cell: the ones it can
+                seen = np.flatnonzero(self._aimable(self.ws.cells[side]))
+                if len(seen) >= len(mine):
+                    cells = self.ws.sample_cells(side, rng, len(mine), min_dist=0.07, among=seen)
             # bins: clear of the parts, where the hand reaches well (the cells) or, if those run out, where
             # it reaches from above only (parts are dropped in)
             gap = 2 * self.rb + 0.005
@@ -104,6 +108,13 @@ class DefectSort(Task):
             if k >= len(self.part_side):
                 self.sim.set_pose(self.parts[k], [0, 0, -5 - k])
         self._sync_patches()
+
+    def _aimable(self, cells: np.ndarray) -> np.ndarray:
+        """Which bench cells (x, y) put a part's top where the camera can inspect it by turning the head
+        joints it has (``inspect.aimable``): a camera that cannot pitch or turn sees only part of the bench."""
+        tops = np.column_stack([cells, np.full(len(cells), self.ws.bench_top + self.hp)])
+        return aimable(self.robot, tops, np.tile([0.0, 0.0, 1.0], (len(tops), 1)), self.params.cone_deg,
+                       (0.05, self.params.max_range), 60.0)
 
     def _sync_patches(self) -> None:
         for k, body in enumerate(self.parts):

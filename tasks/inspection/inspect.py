@@ -58,6 +58,31 @@ def view_check(cam_pos: np.ndarray, cam_R: np.ndarray, pts: np.ndarray, normals:
     return ok
 
 
+def aimable(robot, pts: np.ndarray, normals: np.ndarray, cone_deg: float, rng: tuple[float, float],
+            max_facing_deg: float) -> np.ndarray:
+    """Which points the camera could inspect from where it stands by turning the head joints it has
+    (occlusion aside): in range and facing it, and within the inspection cone once aimed — a camera
+    without a pitch joint keeps its elevation, one without a yaw joint (nor a torso that turns it) its
+    azimuth, and one with neither sees only its cone from the default pose."""
+    cp, cR = robot.camera_pose()
+    d = pts - cp
+    dist = np.linalg.norm(d, axis=1)
+    dirs = d / dist[:, None]
+    ok = (dist >= rng[0]) & (dist <= rng[1])
+    ok &= np.degrees(np.arccos(np.clip(np.sum(-dirs * normals, axis=1), -1, 1))) <= max_facing_deg
+    can_yaw, can_pitch = (c is not None for c in robot.head_cols)
+    axis = cR[:, 0]
+    if not can_yaw and not can_pitch:
+        return ok & (np.degrees(np.arccos(np.clip(dirs @ axis, -1, 1))) <= cone_deg)
+    elev = lambda v: np.degrees(np.arctan2(v[..., 2], np.hypot(v[..., 0], v[..., 1])))  # noqa: E731
+    azim = lambda v: np.degrees(np.arctan2(v[..., 1], v[..., 0]))  # noqa: E731
+    if not can_pitch:
+        ok &= np.abs(elev(dirs) - elev(axis)) <= cone_deg
+    if not can_yaw:
+        ok &= np.abs((azim(dirs) - azim(axis) + 180.0) % 360.0 - 180.0) <= cone_deg
+    return ok
+
+
 @register_task("inspect", max_episode_steps=250, order=60)
 class Inspect(Task):
     arms_required = 0
