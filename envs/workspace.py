@@ -275,21 +275,22 @@ def _body_boxes(robot: Robot, arm_links: set[int]) -> list[tuple[float, float]]:
     current pose. A body whose welded legs were folded into the pelvis (``sim.weld_idle``) has one box
     where the model has many, so the boxes come from the model as the card ships it, loaded at the same
     pose in a client of its own: the bench stands where it stands without welding."""
+    def boxes(body: int, cid: int, skip: set[int]) -> list[tuple[float, float]]:
+        tops = (p.getAABB(body, l, physicsClientId=cid)[1] for l in range(-1, p.getNumJoints(body, physicsClientId=cid))
+                if l not in skip)
+        return [(hi[0], hi[2]) for hi in tops]
+
     if not robot.body.folded:
-        return [(p.getAABB(robot.id, l, physicsClientId=robot.cid)[1][0], p.getAABB(robot.id, l, physicsClientId=robot.cid)[1][2])
-                for l in range(-1, p.getNumJoints(robot.id, physicsClientId=robot.cid)) if l not in arm_links]
+        return boxes(robot.id, robot.cid, arm_links)
     from humanoid_ground.robots._pybullet import new_client
     from humanoid_ground.robots.body import RobotBody
 
-    b = robot.body
-    names = {i: n for n, i in b.link_index.items()}
+    names = {i: n for n, i in robot.body.link_index.items()}
     cid = new_client()
     try:
         twin = RobotBody(robot.asset, cid, base_pos=tuple(robot.base_pos), base_orn=tuple(robot.base_orn), fixed_base=True)
         twin.reset_pose(np.array([robot.q[robot.col_of[n]] for n in twin.joint_names]))
-        arms = {twin.link_index[names[l]] for l in arm_links}
-        return [(p.getAABB(twin.id, l, physicsClientId=cid)[1][0], p.getAABB(twin.id, l, physicsClientId=cid)[1][2])
-                for l in range(-1, p.getNumJoints(twin.id, physicsClientId=cid)) if l not in arms]
+        return boxes(twin.id, cid, {twin.link_index[names[l]] for l in arm_links})
     finally:
         p.disconnect(physicsClientId=cid)
 

@@ -125,9 +125,9 @@ def _link_order(urdf: Path) -> dict[str, int]:
     return {lk.get("name"): k for k, lk in enumerate(ET.parse(urdf).getroot().findall("link"))}
 
 
-def _survivor(asset: "RobotAsset", link: str, present: dict[str, int]) -> str:
-    """The link that holds ``link``'s geometry in a folded model: itself, or the nearest ancestor left."""
-    up = {j.child: j.parent for j in asset.joints}
+def _survivor(up: dict[str, str], link: str, present: dict[str, int]) -> str:
+    """The link that holds ``link``'s geometry in a folded model: itself, or the nearest ancestor left
+    (``up``: each link's parent link)."""
     while link not in present and link in up:
         link = up[link]
     return link
@@ -207,9 +207,10 @@ class RobotBody:
         self.welded = np.array([n in set(weld) for n in self.joint_names], dtype=bool)
         self.live_index = self.q_index[~self.welded]
         self.live_mask = ~self.welded if self.welded.any() else None  #: None: every joint is live (no mask per step)
+        up = {j.child: j.parent for j in asset.joints}
         for a, b in asset.filter_pairs:
             if self.folded:  # a folded link's geometry now lives on the link it was folded into
-                a, b = _survivor(asset, a, self.link_index), _survivor(asset, b, self.link_index)
+                a, b = _survivor(up, a, self.link_index), _survivor(up, b, self.link_index)
             if a != b and a in self.link_index and b in self.link_index:
                 p.setCollisionFilterPair(self.id, self.id, self.link_index[a], self.link_index[b], 0, physicsClientId=cid)
         kp_kd = np.array([self.card.pd.gains(n) for n in self.joint_names]).reshape(-1, 2)
