@@ -34,18 +34,24 @@ class InspectParams(TaskParams):
 UNSEEN, SEEN = (0.9, 0.1, 0.1, 1), (0.1, 0.8, 0.2, 1)
 
 
+def _sight(cam_pos: np.ndarray, pts: np.ndarray, normals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distance and unit direction from the camera to each point, and each point's facing angle (degrees
+    between its normal and the direction back to the camera)."""
+    d = pts - cam_pos
+    dist = np.linalg.norm(d, axis=1)
+    dirs = d / dist[:, None]
+    return dist, dirs, np.degrees(np.arccos(np.clip(np.sum(-dirs * normals, axis=1), -1, 1)))
+
+
 def view_check(cam_pos: np.ndarray, cam_R: np.ndarray, pts: np.ndarray, normals: np.ndarray, fov_deg: float,
                cone_deg: float, rng: tuple[float, float], max_facing_deg: float, sim, body) -> np.ndarray:
     """Which points the camera inspects now (boolean array). ``body`` is the body the points lie on
     (one id, or one per point): a ray that first hits it right at the point is not occluded."""
     bodies = np.broadcast_to(np.asarray(body), (len(pts),))
-    d = pts - cam_pos
-    dist = np.linalg.norm(d, axis=1)
-    dirs = d / dist[:, None]
+    dist, dirs, facing = _sight(cam_pos, pts, normals)
     fwd = cam_R[:, 0]
     ang = np.degrees(np.arccos(np.clip(dirs @ fwd, -1, 1)))
     ok = (ang <= min(cone_deg, fov_deg / 2)) & (dist >= rng[0]) & (dist <= rng[1])
-    facing = np.degrees(np.arccos(np.clip(np.sum(-dirs * normals, axis=1), -1, 1)))
     ok &= facing <= max_facing_deg
     if ok.any():
         idx = np.flatnonzero(ok)
@@ -65,11 +71,8 @@ def aimable(robot, pts: np.ndarray, normals: np.ndarray, cone_deg: float, rng: t
     without a pitch joint keeps its elevation, one without a yaw joint (nor a torso that turns it) its
     azimuth, and one with neither sees only its cone from the default pose."""
     cp, cR = robot.camera_pose()
-    d = pts - cp
-    dist = np.linalg.norm(d, axis=1)
-    dirs = d / dist[:, None]
-    ok = (dist >= rng[0]) & (dist <= rng[1])
-    ok &= np.degrees(np.arccos(np.clip(np.sum(-dirs * normals, axis=1), -1, 1))) <= max_facing_deg
+    dist, dirs, facing = _sight(cp, pts, normals)
+    ok = (dist >= rng[0]) & (dist <= rng[1]) & (facing <= max_facing_deg)
     can_yaw, can_pitch = (c is not None for c in robot.head_cols)
     axis = cR[:, 0]
     if not can_yaw and not can_pitch:
